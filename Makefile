@@ -1,0 +1,81 @@
+# Two commands are all a user needs:  make book   and   make test
+# Both create .venv (pinned requirements + editable dlmath) when it is missing or stale.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+NBVAL := --nbval-lax --nbval-current-env --nbval-sanitize-with .ci/nbval_sanitize.cfg --nbval-cell-timeout=600
+# One torch/OpenMP thread per notebook kernel: kernels run in parallel (oversubscription is 7x slower).
+PAR_ENV := OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 PYDEVD_DISABLE_FILE_VALIDATION=1 DLMATH_PROGRESS=0
+
+.PHONY: book test install lint unit nb notebooks-clean execute build mathcheck assignments \
+        assignments-test bench clean serve mathjax chapter help
+
+help:
+	@echo "make book         install, execute all notebooks (DLMATH_SCALE=default) and build _build/html"
+	@echo "make test         install, then lint, unit tests, nbval (smoke), book build, math check"
+	@echo "make serve        serve _build/html on http://localhost:8000"
+	@echo "make assignments  generate student notebooks + autograders into assignments/"
+	@echo "make bench        run benchmarks/*.py (JSON results in benchmarks/results/)"
+	@echo "make chapter CH=03_relu_gate   build only that chapter (quick preview, _build/chapter)"
+	@echo "make clean        remove _build, assignments and caches"
+
+$(VENV)/done: requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q -r requirements.txt -e .
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3" >/dev/null
+	touch $@
+
+install: $(VENV)/done
+
+lint: $(VENV)/done
+	$(BIN)/ruff check dlmath tests benchmarks .ci chapters
+	$(BIN)/python .ci/check_notebooks.py
+
+unit: $(VENV)/done
+	$(BIN)/pytest tests -q -n $(JOBS) --dist loadfile
+
+nb: $(VENV)/done
+	$(PAR_ENV) DLMATH_SCALE=smoke $(BIN)/pytest chapters $(NBVAL) -n $(JOBS) --dist loadfile -q
+
+# Execute every notebook of the toc in parallel into jupyter-cache, then build from the cache.
+execute: $(VENV)/done
+	$(PAR_ENV) DLMATH_SCALE=$${DLMATH_SCALE:-default} $(BIN)/python .ci/execute.py --jobs $(JOBS)
+
+build: execute
+	DLMATH_PROGRESS=0 DLMATH_SCALE=$${DLMATH_SCALE:-default} $(BIN)/jupyter-book build -W -n --keep-going .
+
+book: build
+	@echo "Open _build/html/index.html in a browser (or: make serve)."
+
+mathcheck:
+	.ci/check_math.sh _build/html
+
+assignments: $(VENV)/done
+	$(BIN)/python .ci/make_assignments.py
+
+assignments-test: $(VENV)/done
+	$(BIN)/pytest .ci/test_assignments.py -q -p no:cacheprovider
+
+test: lint unit nb build mathcheck assignments-test
+
+bench: $(VENV)/done
+	@for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+chapter: $(VENV)/done
+	@test -n "$(CH)" || { echo "usage: make chapter CH=03_relu_gate"; exit 2; }
+	d=$$($(BIN)/python .ci/chapter_toc.py $(CH)) && \
+	DLMATH_PROGRESS=0 DLMATH_SCALE=$${DLMATH_SCALE:-smoke} $(BIN)/jupyter-book build -W -n --keep-going . \
+	  --toc $$d/_toc.yml --config $$d/_config.yml --path-output $$d
+
+serve:
+	cd _build/html && $(PYTHON) -m http.server 8000
+
+# Re-vendor MathJax from the npm registry (the result is committed; builds never fetch it).
+mathjax:
+	.ci/fetch_mathjax.sh _extra/mathjax
+
+clean:
+	rm -rf _build assignments benchmarks/results/*.tmp .pytest_cache
+	find . -name __pycache__ -not -path "./.venv/*" -prune -exec rm -rf {} +

