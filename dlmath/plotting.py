@@ -35,7 +35,7 @@ BOOK_STYLE: dict[str, Any] = {
 
 
 def use_book_style() -> None:
-    """Apply :data:`BOOK_STYLE` to matplotlib's global settings and select the PNG backend inline."""
+    """Apply ``BOOK_STYLE`` to matplotlib's global settings and select the PNG backend inline."""
     mpl.rcParams.update(BOOK_STYLE)
     try:  # in a notebook, make sure figures are PNG (SVG output changes every run)
         from IPython import get_ipython
