@@ -41,7 +41,7 @@ nb: $(VENV)/done
 
 # Execute every notebook of the toc in parallel into jupyter-cache, then build from the cache.
 execute: $(VENV)/done
-	$(PAR_ENV) DLMATH_SCALE=$${DLMATH_SCALE:-default} $(BIN)/python .ci/execute.py --jobs $(JOBS)
+	$(PAR_ENV) DLMATH_SCALE=$${DLMATH_SCALE:-default} $(BIN)/python .ci/execute.py
 
 build: execute
 	DLMATH_PROGRESS=0 DLMATH_SCALE=$${DLMATH_SCALE:-default} $(BIN)/jupyter-book build -W -n --keep-going .

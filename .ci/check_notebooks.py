@@ -1,0 +1,92 @@
+"""Check that every chapter notebook follows the book's conventions (CONTRIBUTING.md).
+
+* committed without outputs or execution counts, kernelspec ``python3``;
+* listed in ``_toc.yml`` (no orphan notebooks);
+* a ``# Title`` without a number, a Colab cell tagged ``remove-cell`` that installs dlmath from
+  ``repository.url`` of ``_config.yml``, ``import dlmath``, at least one check cell (``assert``),
+  and ``## Summary`` and ``## Exercises`` sections;
+* no visible ``NBVAL_*`` comments (tags are used instead).
+Exit status 1 with one line per problem.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).parent))
+from execute import toc_notebooks  # noqa: E402
+
+
+def problems_of(path: Path, repo_url: str) -> list[str]:
+    try:
+        nb = json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        return [f"not valid JSON ({exc})"]
+    out = []
+    ks = nb.get("metadata", {}).get("kernelspec", {}).get("name")
+    if ks != "python3":
+        out.append(f"kernelspec name is {ks!r}, expected 'python3'")
+    cells = nb.get("cells", [])
+    src = ["".join(c.get("source", "")) for c in cells]
+    code = [s for c, s in zip(cells, src, strict=True) if c["cell_type"] == "code"]
+    md = [s for c, s in zip(cells, src, strict=True) if c["cell_type"] == "markdown"]
+    for c in cells:
+        if c["cell_type"] == "code" and (c.get("outputs") or c.get("execution_count")):
+            out.append("has outputs or execution counts (commit notebooks stripped)")
+            break
+    titles = [s for s in md if s.lstrip().startswith("# ")]
+    if not titles:
+        out.append("no '# Title' markdown cell")
+    elif re.match(r"#\s+\d", titles[0].lstrip()):
+        out.append("title starts with a number (the toc numbers pages)")
+    colab = [
+        (c, s) for c, s in zip(cells, src, strict=True) if c["cell_type"] == "code" and "google.colab" in s
+    ]
+    if not colab:
+        out.append("no Colab setup cell")
+    else:
+        c, s = colab[0]
+        if "remove-cell" not in c.get("metadata", {}).get("tags", []):
+            out.append("Colab cell is not tagged remove-cell")
+        if repo_url not in s:
+            out.append(f"Colab cell does not install from repository.url ({repo_url})")
+    if not any(re.search(r"^\s*(import dlmath|from dlmath)", s, re.M) for s in code):
+        out.append("does not import dlmath")
+    if not any(re.search(r"^\s*assert\b", s, re.M) for s in code):
+        out.append("has no check cell (assert)")
+    if not any(re.search(r"^## Summary\s*$", s, re.M) for s in md):
+        out.append("no '## Summary' section")
+    if not any(re.search(r"^## Exercises\s*$", s, re.M) for s in md):
+        out.append("no '## Exercises' section")
+    if any("NBVAL_" in s for s in code):
+        out.append("uses NBVAL_* comments (use cell tags)")
+    return out
+
+
+def main() -> int:
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    repo_url = config["repository"]["url"]
+    in_toc = set(toc_notebooks(ROOT / "_toc.yml"))
+    status = 0
+    notebooks = sorted(
+        p for p in (ROOT / "chapters").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts
+    )
+    for p in notebooks:
+        issues = problems_of(p, repo_url)
+        if p not in in_toc:
+            issues.append("not listed in _toc.yml")
+        for msg in issues:
+            print(f"{p.relative_to(ROOT)}: {msg}")
+            status = 1
+    print(f"check_notebooks: {len(notebooks)} notebooks, {'ok' if status == 0 else 'problems found'}")
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
