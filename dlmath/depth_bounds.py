@@ -1,0 +1,151 @@
+"""Counting bounds for ReLU nets: pieces, sizes, depth separations (thesis Ch. 2).
+
+Closed-form numbers from Arora, Basu, Mianjy and Mukherjee (ICLR 2018), the paper behind
+Chapter 2 of the thesis, and the counts they are compared with:
+
+* :func:`max_pieces_1d` (Lemma D.5): an ℝ→ℝ ReLU net with hidden widths :math:`w_1,\\dots,w_k`
+  has at most :math:`2^{k-1}(w_1+1)w_2\\cdots w_k` affine pieces.
+* :func:`min_size_for_pieces` and :func:`max_pieces_for_size` (Lemma D.6, AM-GM applied to D.5):
+  size :math:`\\ge \\tfrac12 k p^{1/k} - 1` for :math:`p` pieces at depth :math:`k+1`; at most
+  :math:`(2s/k)^k` pieces at size :math:`s`.
+* :func:`depth_gap_size_bound` (Thm 3.1): any :math:`(k'+1)`-layer net representing a member of
+  the hard family of depth :math:`k+1`, width :math:`w` has size
+  :math:`\\ge \\tfrac12 k' w^{k/k'} - 1`; :func:`cor34_size_bound` is the case
+  :math:`w=k`, :math:`k^2` hidden layers, :math:`k'=k`: :math:`\\tfrac12 k^{k+1}-1`.
+* :func:`approx_size_threshold` (Thm 3.5, constant recalled, not checked against the paper).
+* :func:`zonotope_vertex_bound` (Thm 3.6), :func:`zonotope_pieces_stated` (Thm 3.9 (i) as
+  stated) and :func:`zonotope_pieces_naive` (twice that: one region per vertex cone and
+  H-piece), :func:`montufar_regions_bound` (Montúfar et al. 2014, Thm 4, recalled).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from math import comb, prod
+
+from ._validate import check_int, check_real
+
+__all__ = [
+    "max_pieces_1d",
+    "min_size_for_pieces",
+    "max_pieces_for_size",
+    "depth_gap_size_bound",
+    "cor34_size_bound",
+    "approx_size_threshold",
+    "telgarsky_size_bound",
+    "zonotope_vertex_bound",
+    "zonotope_pieces_stated",
+    "zonotope_pieces_naive",
+    "zonotope_architecture",
+    "montufar_regions_bound",
+]
+
+
+def _widths(widths: Sequence[int], name: str = "widths") -> list[int]:
+    if isinstance(widths, (str, bytes)) or not hasattr(widths, "__len__"):
+        raise TypeError(f"{name} must be a sequence of positive integers, got {type(widths).__name__}")
+    if len(widths) == 0:
+        raise ValueError(f"{name} must contain at least one hidden width")
+    return [check_int(w, f"{name}[{i}]", min_value=1) for i, w in enumerate(widths)]
+
+
+def max_pieces_1d(widths: Sequence[int]) -> int:
+    """Lemma D.5: the most pieces of an ℝ→ℝ ReLU net with hidden widths ``widths``.
+
+    .. math:: \\#\\text{pieces} \\le 2^{k-1}(w_1+1)\\,w_2\\cdots w_k .
+    """
+    w = _widths(widths)
+    return 2 ** (len(w) - 1) * (w[0] + 1) * prod(w[1:])
+
+
+def min_size_for_pieces(p: int, k: int) -> float:
+    """Lemma D.6: a ``p``-piece ℝ→ℝ function at depth ``k+1`` needs size ``≥ k p^{1/k}/2 − 1``."""
+    p = check_int(p, "p", min_value=1)
+    k = check_int(k, "k", min_value=1)
+    return 0.5 * k * p ** (1.0 / k) - 1.0
+
+
+def max_pieces_for_size(s: int, k: int) -> float:
+    """Lemma D.6: a net of depth ``k+1`` and size ``≤ s`` has at most ``(2s/k)^k`` pieces."""
+    s = check_int(s, "s", min_value=1)
+    k = check_int(k, "k", min_value=1)
+    return (2.0 * s / k) ** k
+
+
+def depth_gap_size_bound(k: int, w: int, k_prime: int) -> float:
+    """Thm 3.1: size lower bound ``k' w^{k/k'}/2 − 1`` for ``k'+1`` layers (``1 ≤ k' ≤ k``).
+
+    The hard family has ``k+1`` layers, width ``w`` and ``w^k`` pieces; the bound is
+    :func:`min_size_for_pieces` at ``p = w^k``.
+    """
+    k = check_int(k, "k", min_value=1)
+    w = check_int(w, "w", min_value=2)
+    k_prime = check_int(k_prime, "k_prime", min_value=1, max_value=k)
+    return 0.5 * k_prime * w ** (k / k_prime) - 1.0
+
+
+def cor34_size_bound(k: int) -> float:
+    """Cor 3.4: the hard net with ``k²`` hidden layers of width ``k`` (size ``k³``) needs
+    ``≥ k^{k+1}/2 − 1`` nodes at ``≤ k`` hidden layers (Thm 3.1 with ``w=k``, ``k'=k``)."""
+    k = check_int(k, "k", min_value=2)
+    return depth_gap_size_bound(k * k, k, k)
+
+
+def approx_size_threshold(k: int, w: int, k_prime: int, delta: float) -> float:
+    """Thm 3.5 (constant recalled): nets of depth ``≤ k'+1`` and size below
+    ``k' w^{k/k'} (1−4δ)^{1/k'} / 2^{1+1/k'}`` stay ``> δ`` away in L¹([0,1]) from ``f_{k,w}``."""
+    k = check_int(k, "k", min_value=1)
+    w = check_int(w, "w", min_value=2)
+    k_prime = check_int(k_prime, "k_prime", min_value=1, max_value=k)
+    delta = check_real(delta, "delta", low=0.0, high=0.25, low_inclusive=False, high_inclusive=False)
+    return k_prime * w ** (k / k_prime) * (1 - 4 * delta) ** (1 / k_prime) / 2 ** (1 + 1 / k_prime)
+
+
+def telgarsky_size_bound(k: int) -> tuple[float, float]:
+    """Telgarsky's sawtooth at depth ``k³`` against nets of depth ``k``: his bound ``2^k`` and
+    the Thm 3.1 bound ``k 2^{k²}/2 − 1`` (sawtooth = hard family with ``w = 2``, ``k³`` layers)."""
+    k = check_int(k, "k", min_value=1)
+    return float(2**k), depth_gap_size_bound(k**3, 2, k)
+
+
+def zonotope_vertex_bound(n: int, m: int) -> int:
+    """Thm 3.6: a zonotope of ``m`` generators in ℝⁿ has ``≤ 2 Σ_{i<n} C(m−1, i)`` vertices
+    (equality for generic generators)."""
+    n = check_int(n, "n", min_value=1)
+    m = check_int(m, "m", min_value=1)
+    return 2 * sum(comb(m - 1, i) for i in range(n))
+
+
+def zonotope_pieces_stated(n: int, m: int, w: int, k: int) -> int:
+    """Thm 3.9 (i) as stated: ``Σ_{i<n} C(m−1, i)·w^k`` pieces of ``H∘γ_Z``."""
+    check_int(w, "w", min_value=2)
+    check_int(k, "k", min_value=1)
+    return zonotope_vertex_bound(n, m) // 2 * w**k
+
+
+def zonotope_pieces_naive(n: int, m: int, w: int, k: int) -> int:
+    """One piece per (vertex cone of ``γ_Z``, piece of ``H`` on ``[0, M]``): twice the stated count."""
+    return 2 * zonotope_pieces_stated(n, m, w, k)
+
+
+def zonotope_architecture(m: int, w: int, k: int) -> dict[str, int]:
+    """Hidden layers, width and size of ``H∘γ_Z``: ``k+1`` hidden layers, width ``max(2m, w)``,
+    size ``2m + wk`` (Thm 3.9 (i))."""
+    m = check_int(m, "m", min_value=1)
+    w = check_int(w, "w", min_value=2)
+    k = check_int(k, "k", min_value=1)
+    return {"hidden_layers": k + 1, "width": max(2 * m, w), "size": 2 * m + w * k}
+
+
+def montufar_regions_bound(n0: int, widths: Sequence[int]) -> int:
+    """Montúfar et al. (2014), Thm 4 (recalled): a net with ``n0`` inputs and hidden widths
+    ``n_1..n_L``, all ``≥ n0``, has at least
+    ``Π_{i<L} ⌊n_i/n0⌋^{n0} · Σ_{j=0}^{n0} C(n_L, j)`` linear regions.
+
+    Raises ``ValueError`` when a width is below ``n0`` (the theorem says nothing there).
+    """
+    n0 = check_int(n0, "n0", min_value=1)
+    w = _widths(widths)
+    if min(w) < n0:
+        raise ValueError(f"widths must all be >= n0={n0} for Montufar's bound, got {w}")
+    return prod((wi // n0) ** n0 for wi in w[:-1]) * sum(comb(w[-1], j) for j in range(n0 + 1))

@@ -1,0 +1,95 @@
+"""Closed-form bounds of thesis Ch. 2 (spec §2.4 numbers) in dlmath.depth_bounds."""
+
+from math import comb
+
+import pytest
+
+from dlmath import depth_bounds as db
+
+
+@pytest.mark.parametrize(("k", "value"), [(2, 3.0), (3, 39.5), (4, 511.0), (5, 7811.5)])
+def test_cor34_values(k, value):
+    assert db.cor34_size_bound(k) == pytest.approx(value, abs=1e-9)
+
+
+@pytest.mark.parametrize(("k_prime", "value"), [(1, 39.5), (2, 8.0), (3, 5.4901), (4, 5.0)])
+def test_thm31_table_k4_w3(k_prime, value):
+    assert db.depth_gap_size_bound(4, 3, k_prime) == pytest.approx(value, abs=1e-4)
+
+
+@pytest.mark.parametrize(
+    ("widths", "value"), [([2], 3), ([2, 2], 12), ([3, 3], 24), ([3, 3, 3], 144), ([5, 1], 12)]
+)
+def test_lemma_d5_maxima(widths, value):
+    assert db.max_pieces_1d(widths) == value
+
+
+def test_lemma_d6_is_amgm_of_d5():
+    # (2s/k)^k dominates the D.5 count of every width vector with sum s, and is attained
+    # up to the "+1" when all widths are equal.
+    for widths in ([1, 2, 3], [4, 4], [2, 5, 1, 1], [7]):
+        s, k = sum(widths), len(widths)
+        assert db.max_pieces_1d(widths) <= db.max_pieces_for_size(s, k)
+        assert db.min_size_for_pieces(db.max_pieces_1d(widths), k) <= s
+    assert db.min_size_for_pieces(3**4, 4) == pytest.approx(5.0)
+
+
+def test_thm31_is_lemma_d6_at_w_to_the_k():
+    for k, w, kp in [(4, 3, 2), (6, 2, 3), (9, 3, 3)]:
+        assert db.depth_gap_size_bound(k, w, kp) == pytest.approx(db.min_size_for_pieces(w**k, kp))
+    # at k' = k the bound is ½kw - 1 < kw: the hard net itself is of size kw
+    assert db.depth_gap_size_bound(5, 4, 5) == pytest.approx(0.5 * 5 * 4 - 1)
+
+
+def test_telgarsky_comparison():
+    telgarsky, ours = db.telgarsky_size_bound(3)
+    assert telgarsky == 8.0
+    assert ours == pytest.approx(0.5 * 3 * 2**9 - 1)
+
+
+def test_approx_threshold_decreases_with_delta():
+    a = db.approx_size_threshold(4, 3, 2, 0.01)
+    b = db.approx_size_threshold(4, 3, 2, 0.2)
+    assert a > b > 0
+    # as δ → 0 it tends to half of the exact-representation count k' w^{k/k'} / 2
+    assert db.approx_size_threshold(4, 3, 2, 1e-12) == pytest.approx(2 * 9 / 2**1.5)
+
+
+@pytest.mark.parametrize(("n", "m", "v"), [(2, 3, 6), (3, 4, 14), (3, 5, 22), (1, 7, 2), (2, 1, 2)])
+def test_zonotope_vertex_bound(n, m, v):
+    assert db.zonotope_vertex_bound(n, m) == v
+
+
+def test_zonotope_piece_counts():
+    assert db.zonotope_pieces_stated(2, 3, 2, 1) == 6
+    assert db.zonotope_pieces_naive(2, 3, 2, 1) == 12
+    assert db.zonotope_architecture(3, 2, 4) == {"hidden_layers": 5, "width": 6, "size": 14}
+
+
+def test_montufar_bound():
+    # one hidden layer: the regions of n1 generic hyperplanes in R^n0
+    assert db.montufar_regions_bound(2, [4]) == 1 + 4 + comb(4, 2)
+    assert db.montufar_regions_bound(2, [4, 4, 4]) == 2**2 * 2**2 * 11
+    # widths in [n0, 2n0): the depth factor is 1
+    assert db.montufar_regions_bound(3, [5, 5, 5]) == sum(comb(5, j) for j in range(4))
+
+
+@pytest.mark.parametrize(
+    ("call", "exc"),
+    [
+        (lambda: db.max_pieces_1d([]), ValueError),
+        (lambda: db.max_pieces_1d("22"), TypeError),
+        (lambda: db.max_pieces_1d([2, 0]), ValueError),
+        (lambda: db.max_pieces_1d([2.5]), TypeError),
+        (lambda: db.depth_gap_size_bound(3, 2, 4), ValueError),
+        (lambda: db.depth_gap_size_bound(3, 1, 1), ValueError),
+        (lambda: db.cor34_size_bound(1), ValueError),
+        (lambda: db.approx_size_threshold(3, 2, 1, 0.25), ValueError),
+        (lambda: db.zonotope_vertex_bound(0, 3), ValueError),
+        (lambda: db.montufar_regions_bound(3, [2, 5]), ValueError),
+        (lambda: db.min_size_for_pieces(0, 2), ValueError),
+    ],
+)
+def test_bad_inputs(call, exc):
+    with pytest.raises(exc):
+        call()
