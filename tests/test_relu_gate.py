@@ -1,0 +1,232 @@
+"""Tests of dlmath.relu_gate: update formulas on hand-made data, the symmetric-input identity,
+oracle bounds, the batched sweep against the per-sample reference loop, and bad inputs."""
+
+import numpy as np
+import pytest
+
+from dlmath import relu_gate as rg
+
+
+@pytest.fixture
+def small_net():
+    return rg.make_depth2_net(6, 3, 4, np.random.default_rng(0))
+
+
+def test_filters_construction(small_net):
+    A = small_net.filters
+    assert A.shape == (4, 3, 6)
+    # A_j = M + c_j C with c = (-2, -1, 1, 2): mean is M and differences are multiples of C
+    C = A[3] - A[2]
+    np.testing.assert_allclose(A.mean(0), small_net.M)
+    for j, c in enumerate([-2, -1, 1, 2]):
+        np.testing.assert_allclose(A[j], small_net.M + c * C, atol=1e-12)
+    assert np.linalg.matrix_rank(small_net.M) == 3
+
+
+def test_gate_output_and_tron_step_by_hand():
+    net = rg.relu_gate_net(2)
+    w = np.array([1.0, -1.0])
+    X = np.array([[2.0, 1.0], [1.0, 3.0]])  # w.x = 1, -2
+    np.testing.assert_allclose(rg.net_output(net, w, X), [1.0, 0.0])
+    y = np.array([3.0, 1.0])  # residuals 2, 1
+    # w + eta/b * (2*x1 + 1*x2) = w + 0.5/2 * (5, 5)
+    np.testing.assert_allclose(rg.tron_step(net, w, X, y, 0.5), [2.25, 0.25])
+    # SGD: only the active sample 1 contributes: w + 0.5/2 * 2 * x1
+    np.testing.assert_allclose(rg.sgd_step(net, w, X, y, 0.5), [2.0, -0.5])
+    # the public code's variant uses sample 1's derivative for both residuals: (2+1) * x1
+    np.testing.assert_allclose(rg.sgd_step(net, w, X, y, 0.5, first_sample_bug=True), [2.5, -0.25])
+
+
+def test_depth2_output_gradient_and_steps(small_net):
+    rng = np.random.default_rng(1)
+    w, X, y = rng.standard_normal(3), rng.standard_normal((5, 6)), rng.standard_normal(5)
+    A, q, k = small_net.filters, small_net.q, small_net.k
+    f = np.array([sum(max(0.0, w @ A[j] @ x) for j in range(k)) * q / k for x in X])
+    np.testing.assert_allclose(rg.net_output(small_net, w, X), f)
+    G = rg.net_gradient(small_net, w, X)
+    eps = 1e-6  # central differences (no sample sits at a kink for this seed)
+    for i in range(3):
+        e = np.zeros(3)
+        e[i] = eps
+        num = (rg.net_output(small_net, w + e, X) - rg.net_output(small_net, w - e, X)) / (2 * eps)
+        np.testing.assert_allclose(G[:, i], num, atol=1e-6)
+    tron = w + 0.1 * small_net.M @ ((y - f) @ X) / 5
+    np.testing.assert_allclose(rg.tron_step(small_net, w, X, y, 0.1), tron)
+    np.testing.assert_allclose(rg.sgd_step(small_net, w, X, y, 0.1), w + 0.1 * (y - f) @ G / 5)
+
+
+@pytest.mark.parametrize(
+    "dist,kw", [("normal", {}), ("laplace", {}), ("student_t", {"df": 6.0}), ("mixture", {"shift": 1.5})]
+)
+def test_expected_update_identity_monte_carlo(dist, kw):
+    """E[(sigma(w*.x) - sigma(w.x)) x] = Sigma (w* - w) / 2 for symmetric inputs (our derivation)."""
+    n, N = 4, 400_000
+    rng = np.random.default_rng(2)
+    net = rg.relu_gate_net(n)
+    w, w_star = rng.standard_normal(n), rng.standard_normal(n)
+    X = rg.sample_inputs(dist, (N, n), rng, **kw)
+    terms = (rg.net_output(net, w_star, X) - rg.net_output(net, w, X))[:, None] * X
+    mc, se = terms.mean(0), terms.std(0) / np.sqrt(N)
+    m = rg.input_moments(dist, n, **kw)
+    exact = rg.expected_tron_direction(net, w, w_star, m.variance * np.eye(n))
+    np.testing.assert_allclose(mc, exact, atol=5 * se.max())
+    # the empirical covariance matches the exact moments too
+    np.testing.assert_allclose(np.mean(X**2), m.variance, rtol=0.02)
+
+
+def test_input_moments_values():
+    m = rg.input_moments("normal", 3, scale=2.0)
+    assert (m.variance, m.fourth, m.kappa) == (4.0, 48.0, 48.0 + 2 * 16.0)
+    assert rg.input_moments("laplace", 1, scale=1.0).fourth == 24.0
+    assert rg.input_moments("student_t", 2, df=4.0).kappa == np.inf
+    assert rg.input_moments("mixture", 1, shift=1.0, scale=1.0).variance == 2.0
+
+
+def test_contraction_factor_and_best_step():
+    m = rg.input_moments("normal", 10)
+    rho2 = rg.contraction_factor(m, 0.2, 4)
+    assert rho2 == pytest.approx(1 - 0.2 + 0.04 * (m.kappa / 8 + 0.75 / 4))
+    eta, best = rg.best_step_size(m, 4)
+    assert rg.contraction_factor(m, eta, 4) == pytest.approx(best)
+    assert best < rg.contraction_factor(m, 1.1 * eta, 4)
+    assert best < rg.contraction_factor(m, 0.9 * eta, 4)
+
+
+def test_attack_noise_bounds_and_kinds():
+    rng = np.random.default_rng(3)
+    mask = rng.random((50, 16)) < 0.3
+    X = rng.standard_normal((50, 16, 4))
+    for kind in rg.ATTACKS:
+        xi = rg.attack_noise(kind, 0.7, mask, uniforms=rng.uniform(-1, 1, mask.shape), X=X,
+                             direction=np.ones(4))  # fmt: skip
+        assert np.all(np.abs(xi) <= 0.7 + 1e-15)
+        assert np.all(xi[~mask] == 0)
+    alt = rg.attack_noise("alternating", 1.0, np.ones(5))
+    np.testing.assert_array_equal(alt, [-1, 1, -1, 1, -1])
+    corr = rg.attack_noise("correlated", 2.0, np.ones(16), X=X[0], direction=np.ones(4))
+    np.testing.assert_array_equal(corr, 2.0 * np.sign(X[0].sum(1)))
+
+
+@pytest.mark.parametrize("independent", [False, True])
+@pytest.mark.parametrize("attack", rg.ATTACKS)
+def test_sweep_matches_reference_loop(small_net, independent, attack):
+    kw = dict(
+        n_iter=300, b=4, eta=2e-3, betas=[0.0, 0.5, 0.9], thetas=[0.0, 0.5, 1.0],
+        algorithms=rg.ALGORITHMS, attack=attack, independent=independent,
+        direction=np.arange(6.0), record_every=70, seed=5,
+    )  # fmt: skip
+    w_star = np.array([0.5, -1.0, 2.0])
+    fast = rg.sweep(small_net, w_star, **kw)
+    slow = rg.sweep_loop(small_net, w_star, **kw)
+    np.testing.assert_array_equal(fast.iterations, [0, 70, 140, 210, 280, 300])
+    np.testing.assert_allclose(fast.errors, slow.errors, rtol=1e-9)
+    np.testing.assert_allclose(fast.w_final, slow.w_final, rtol=1e-9)
+    assert not np.allclose(fast.curve("sgd", 1), fast.curve("sgd_first_sample", 1))
+
+
+def test_sweep_equals_repeated_steps():
+    """A one-setting, no-attack sweep is tron_step applied to the stream's batches."""
+    net = rg.relu_gate_net(3)
+    w_star = np.array([1.0, -0.5, 0.25])
+    res = rg.sweep(net, w_star, n_iter=20, b=5, eta=0.3, algorithms="tron", seed=9)
+    rng = np.random.default_rng(9)
+    X = rg.sample_inputs("normal", (20, 1, 5, 3), rng)
+    w = np.ones(3)
+    for t in range(20):
+        w = rg.tron_step(net, w, X[t, 0], rg.net_output(net, w_star, X[t, 0]), 0.3)
+    np.testing.assert_allclose(res.w_final[0, 0], w, rtol=1e-12)
+
+
+def test_gate_tron_converges_geometrically():
+    net = rg.relu_gate_net(8)
+    w_star = np.random.default_rng(4).standard_normal(8)
+    res = rg.sweep(net, w_star, n_iter=400, b=8, eta=0.25, algorithms=("tron", "sgd"))
+    assert res.curve("tron")[-1] < 1e-10 and res.curve("sgd")[-1] < 1e-10
+
+
+def test_poisoning_floor_monotone_and_predicted():
+    net = rg.make_depth2_net(20, 5, 4, np.random.default_rng(1))
+    w_star = np.random.default_rng(2).standard_normal(5)
+    thetas = [0.0, 0.25, 1.0]
+    res = rg.sweep(net, w_star, n_iter=6000, b=8, eta=4e-3, betas=0.5, thetas=thetas,
+                   algorithms="tron", record_every=20)  # fmt: skip
+    floor = np.sqrt(np.mean(res.errors[0, :, -150:] ** 2, axis=-1))
+    assert floor[0] < 1e-10 < floor[1] < floor[2]
+    pred = rg.poisoning_floor(4e-3, 0.5, 1.0, 5, 8)
+    assert 0.6 < floor[2] / pred < 1.4
+
+
+def test_noisy_gd_radius_and_runs():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((50, 3)) / 3
+    y = np.maximum(X @ np.ones(3), 0)
+    w0 = np.zeros(3)
+    R = rg.noisy_gd_radius(X, y, w0, eta=0.1, beta_inv=100.0, n_iter=200, delta=0.1)
+    C = 3 * np.mean(y**2) + 2 * 3 / 100.0
+    assert R == pytest.approx(np.sqrt(0.1 * 200 * C / 0.1))
+    norms = rg.noisy_gd(X, y, w0, eta=0.1, beta_inv=100.0, n_iter=200, n_runs=20)
+    assert norms.shape == (20, 201) and norms[:, 0].max() == 0.0
+    assert np.mean(norms.max(axis=1) >= R) <= 0.1
+    with pytest.raises(ValueError, match="eta"):
+        rg.noisy_gd_radius(X * 100, y, w0, eta=0.1, beta_inv=1.0, n_iter=10, delta=0.1)
+
+
+def test_correlated_bias_gate_formula():
+    net = rg.relu_gate_net(3)
+    c = np.array([1.0, 0.0, 0.0])
+    m = np.sqrt(2 / np.pi) * c  # E[sign(x1) x] for N(0, I)
+    bias = rg.correlated_bias(net, np.eye(3), 0.5, 0.2, m)
+    np.testing.assert_allclose(bias, 2 * 0.5 * 0.2 * m)
+
+
+def test_run_simulation_small():
+    res, net, w_star = rg.run_simulation(1, n_iter=50, n=10, r=3, k=2, b=4, record_every=25)
+    assert res.errors.shape == (2, 7, 3) and net.filters.shape == (2, 3, 10)
+    np.testing.assert_allclose(res.thetas, rg.THETA_GRID)
+
+
+def test_fit_tron_decreases_training_error():
+    rng = np.random.default_rng(0)
+    net = rg.make_depth2_net(5, 3, 2, rng)
+    X = rng.standard_normal((200, 5))
+    y = rg.net_output(net, rng.standard_normal(3), X)
+    _, train, test = rg.fit_tron(net, X[:150], y[:150], eta=0.01, b=10, n_iter=500,
+                                 X_test=X[150:], y_test=y[150:])  # fmt: skip
+    assert train[-1] < 0.01 * train[0] and test[-1] < 0.01 * test[0]
+
+
+@pytest.mark.parametrize(
+    "call,exc,match",
+    [
+        (lambda n: rg.make_depth2_net(5, 3, 3, np.random.default_rng(0)), ValueError, "k must be even"),
+        (lambda n: rg.make_depth2_net(5, 6, 2, np.random.default_rng(0)), ValueError, "r must be"),
+        (lambda n: rg.sample_inputs("cauchy", 3, np.random.default_rng(0)), ValueError, "dist"),
+        (lambda n: rg.sample_inputs("normal", 3, 0), TypeError, "rng"),
+        (lambda n: rg.net_output(n, np.ones(4), np.ones((2, 6))), ValueError, "w must"),
+        (lambda n: rg.net_output(n, np.ones(3), np.ones((2, 5))), ValueError, "X must"),
+        (lambda n: rg.net_output("net", np.ones(3), np.ones((2, 6))), TypeError, "net"),
+        (lambda n: rg.tron_step(n, np.ones(3), np.ones((2, 6)), np.ones(3), 0.1), ValueError, "y must"),
+        (lambda n: rg.tron_step(n, np.ones(3), np.ones((2, 6)), np.ones(2), -1.0), ValueError, "eta"),
+        (lambda n: rg.sweep(n, np.ones(3), n_iter=5, b=2, eta=0.1, betas=1.5), ValueError, "betas"),
+        (lambda n: rg.sweep(n, np.ones(3), n_iter=5, b=2, eta=0.1, thetas=-1.0), ValueError, "thetas"),
+        (lambda n: rg.sweep(n, np.ones(3), n_iter=5, b=2, eta=0.1, betas=[0, 0.1], thetas=[0, 1, 2]),
+         ValueError, "equal lengths"),
+        (lambda n: rg.sweep(n, np.ones(3), n_iter=5, b=2, eta=0.1, algorithms="adam"), ValueError, "algorithms"),
+        (lambda n: rg.sweep(n, np.ones(3), n_iter=5, b=2, eta=0.1, attack="correlated"), ValueError, "direction"),
+        (lambda n: rg.sweep(n, np.ones(2), n_iter=5, b=2, eta=0.1), ValueError, "w_star"),
+        (lambda n: rg.sweep(n, np.ones(3), n_iter=0, b=2, eta=0.1), ValueError, "n_iter"),
+        (lambda n: rg.sweep(n, np.ones(3), n_iter=5, b=2.0, eta=0.1), TypeError, "b must"),
+        (lambda n: rg.attack_noise("uniform", 1.0, np.ones(3)), ValueError, "uniforms"),
+        (lambda n: rg.attack_noise("alternating", -1.0, np.ones(3)), ValueError, "theta"),
+        (lambda n: rg.contraction_factor("m", 0.1, 2), TypeError, "moments"),
+        (lambda n: rg.poisoning_floor(0.1, 2.0, 1.0, 3, 4), ValueError, "beta"),
+        (lambda n: rg.run_simulation(9), ValueError, "sim"),
+        (lambda n: rg.noisy_gd(np.ones((3, 2)), np.ones(2), np.zeros(2), eta=0.1, beta_inv=1.0, n_iter=2,
+                               n_runs=2), ValueError, "y must"),
+        (lambda n: rg.noisy_gd_radius(np.ones((3, 2)), -np.ones(3), np.zeros(2), eta=0.1, beta_inv=1.0,
+                                      n_iter=2, delta=0.1), ValueError, "nonnegative"),
+    ],
+)  # fmt: skip
+def test_bad_inputs(small_net, call, exc, match):
+    with pytest.raises(exc, match=match):
+        call(small_net)
