@@ -68,7 +68,7 @@ __all__ = [
 DISTRIBUTIONS = ("normal", "laplace", "student_t", "mixture")
 ALGORITHMS = ("tron", "sgd", "sgd_first_sample")
 ATTACKS = ("alternating", "uniform", "correlated")
-_CHUNK = 256  # iterations of random numbers drawn at once (fixed: it defines the stream)
+_CHUNK = 256  # at most this many iterations of random numbers are drawn at once
 
 
 def relu(z):
@@ -334,6 +334,14 @@ class SweepResult:
         """The error curve of one algorithm and setting."""
         return self.errors[self.algorithms.index(algorithm), setting]
 
+    def plateau(self, algorithm: str, frac: float = 0.25) -> np.ndarray:
+        """Per setting, the root-mean-square error over the last ``frac`` of the recorded points
+        (the level of an error floor, :math:`\\sqrt{E\\|w_t-w_*\\|^2}` at stationarity)."""
+        frac = check_real(frac, "frac", low=0.0, high=1.0, low_inclusive=False)
+        e = self.errors[self.algorithms.index(algorithm)]
+        m = max(1, int(round(frac * e.shape[-1])))
+        return np.sqrt(np.mean(e[:, -m:] ** 2, axis=-1))
+
     def final(self, algorithm: str, last: int = 1) -> np.ndarray:
         """Per setting, the geometric mean of the last ``last`` recorded errors (a plateau level)."""
         e = self.errors[self.algorithms.index(algorithm), :, -last:]
@@ -413,12 +421,17 @@ def _batched_matvec(coef: np.ndarray, rows: np.ndarray, independent: bool) -> np
     return coef @ rows[0]
 
 
-def _stream(rng, dist, dist_kw, n_iter, S_x, b, n) -> Iterator[tuple[np.ndarray, ...]]:
+def _stream(rng, dist, dist_kw, n_iter, S_x, b, net) -> Iterator[tuple[np.ndarray, ...]]:
     """Random numbers chunk by chunk: inputs ``(c, S_x, b, n)``, attack uniforms ``(c, S_x, b)``
-    in [0,1) and magnitudes ``(c, S_x, b)`` in [-1,1). Both sweep implementations read this."""
-    for start in range(0, n_iter, _CHUNK):
-        c = min(_CHUNK, n_iter - start)
-        X = sample_inputs(dist, (c, S_x, b, n), rng, **dist_kw)
+    in [0,1) and magnitudes ``(c, S_x, b)`` in [-1,1). Both sweep implementations read this.
+
+    The chunk length depends only on the sizes (it bounds the memory of the batched sweep's
+    precomputed :math:`A_jx` to a few million numbers), so both implementations see the same stream.
+    """
+    chunk = max(1, min(_CHUNK, 2_000_000 // (S_x * b * net.k * net.r)))
+    for start in range(0, n_iter, chunk):
+        c = min(chunk, n_iter - start)
+        X = sample_inputs(dist, (c, S_x, b, net.n), rng, **dist_kw)
         yield X, rng.random((c, S_x, b)), rng.uniform(-1.0, 1.0, (c, S_x, b))
 
 
@@ -459,16 +472,62 @@ def sweep(
     )
     record_every = check_int(record_every, "record_every", min_value=1)
     rng = np.random.default_rng(check_int(seed, "seed", min_value=0))
+    S_x = S if independent else 1
+    W = np.repeat(w0[None], len(algorithms), axis=0).copy()  # (n_alg, S, r)
+    rec = sorted(set(range(0, n_iter + 1, record_every)) | {n_iter})
+    errors = np.empty((len(algorithms), S, len(rec)))
+    errors[..., 0] = np.linalg.norm(W - w_star, axis=-1)
+    with np.errstate(over="ignore", invalid="ignore"):  # a diverging run just records inf/nan
+        _sweep_batched(
+            net,
+            rng,
+            dist,
+            dict(scale=scale, df=df, shift=shift),
+            n_iter,
+            S_x,
+            b,
+            eta,
+            betas,
+            thetas,
+            algorithms,
+            attack,
+            direction,
+            independent,
+            w_star,
+            W,
+            errors,
+            rec,
+        )
+    return SweepResult(errors, np.array(rec), algorithms, betas, thetas, W)
+
+
+def _sweep_batched(
+    net,
+    rng,
+    dist,
+    dist_kw,
+    n_iter,
+    S_x,
+    b,
+    eta,
+    betas,
+    thetas,
+    algorithms,
+    attack,
+    direction,
+    independent,
+    w_star,
+    W,
+    errors,
+    rec,
+) -> None:
+    """The loop of :func:`sweep`; fills ``W`` and ``errors`` in place."""
     k, r, n, q = net.k, net.r, net.n, net.q
-    S_x, n_alg, eta_b, f_scale = (S if independent else 1), len(algorithms), eta / b, q / k
+    S, n_alg, eta_b, f_scale = w_star.shape[0], len(algorithms), eta / b, q / k
     B, F = _filter_basis(net.filters)  # A_j = sum_l B[j, l] F_l, with few F_l
     M, ones_k = net.M, np.full(k, f_scale)
-    W = np.repeat(w0[None], n_alg, axis=0).copy()  # (n_alg, S, r)
-    rec = sorted(set(range(0, n_iter + 1, record_every)) | {n_iter})
-    errors = np.empty((n_alg, S, len(rec)))
-    errors[..., 0] = np.linalg.norm(W - w_star, axis=-1)
     j_rec, t = 1, 0
-    for X, U, V in _stream(rng, dist, dict(scale=scale, df=df, shift=shift), n_iter, S_x, b, n):
+    for X, U, V in _stream(rng, dist, dist_kw, n_iter, S_x, b, net):
         c = X.shape[0]
         FX = (X.reshape(-1, n) @ F.reshape(-1, n).T).reshape(c, S_x, b, F.shape[0], r)
         Z = np.matmul(B, FX).reshape(c, S_x, b * k, r)  # rows (i, j): A_j x_i
@@ -501,7 +560,6 @@ def sweep(
             if j_rec < len(rec) and t == rec[j_rec]:
                 errors[..., j_rec] = np.linalg.norm(W - w_star, axis=-1)
                 j_rec += 1
-    return SweepResult(errors, np.array(rec), algorithms, betas, thetas, W)
 
 
 def _ref_net(filters: np.ndarray, q: float, data: np.ndarray, weight: np.ndarray) -> np.ndarray:
@@ -566,7 +624,7 @@ def sweep_loop(
             errors[a, s, 0] = np.linalg.norm(w - w_star[s])
             rng = np.random.default_rng(seed)
             t, j_rec = 0, 1
-            for X, U, V in _stream(rng, dist, dict(scale=scale, df=df, shift=shift), n_iter, S_x, b, net.n):
+            for X, U, V in _stream(rng, dist, dict(scale=scale, df=df, shift=shift), n_iter, S_x, b, net):
                 for ci in range(X.shape[0]):
                     data = X[ci, sx]
                     y = _ref_net(A, q, data, w_star[s])
@@ -794,3 +852,67 @@ def fit_tron(
         else:
             w = sgd_step(net, w, X[i], y[i], eta, first_sample_bug=algorithm == "sgd_first_sample")
     return w, np.array(train), np.array(test)
+
+
+# ----------------------------------------------------------------------------- paper settings
+THETA_GRID = (0.0, 0.125, 0.25, 0.5, 1.0, 2.0, 4.0)
+BETA_GRID = (0.0, 0.005, 0.05, 0.1, 0.2, 0.5, 0.9)
+#: The eight simulations of the Neuro-Tron experiments (filter r=25, width k=10, batch b=16,
+#: 40,000 iterations, seed = simulation number): input law, dimension n, step size eta, and the
+#: swept attack parameter (theta* with beta=0.5, or beta with theta*=0.25).
+PAPER_SIMS: dict[int, dict] = {
+    s: {
+        "dist": dist,
+        "dist_kw": kw,
+        "n": n,
+        "eta": eta,
+        "sweep": "theta" if s <= 4 else "beta",
+        "betas": (0.5,) if s <= 4 else BETA_GRID,
+        "thetas": THETA_GRID if s <= 4 else (0.25,),
+    }
+    for s, (dist, kw, n, eta) in {
+        1: ("normal", {"scale": 1.0}, 100, 1e-4),
+        2: ("normal", {"scale": 3.0}, 50, 5e-5),
+        3: ("laplace", {"scale": 2.0}, 50, 5e-5),
+        4: ("student_t", {"df": 4.0}, 100, 1e-4),
+        5: ("normal", {"scale": 1.0}, 100, 1e-4),
+        6: ("normal", {"scale": 3.0}, 50, 5e-5),
+        7: ("laplace", {"scale": 2.0}, 50, 5e-5),
+        8: ("student_t", {"df": 4.0}, 100, 1e-4),
+    }.items()
+}
+
+
+def run_simulation(
+    sim: int,
+    *,
+    n_iter: int = 40_000,
+    n: int | None = None,
+    r: int = 25,
+    k: int = 10,
+    b: int = 16,
+    eta_factor: float = 1.0,
+    algorithms: Sequence[str] = ("tron", "sgd"),
+    attack: str = "alternating",
+    record_every: int = 100,
+) -> tuple[SweepResult, DepthTwoNet, np.ndarray]:
+    """Run simulation ``sim`` (1-8) of :data:`PAPER_SIMS` as one batched :func:`sweep`.
+
+    The defaults are the paper's settings; ``n``, ``r``, ``k``, ``n_iter`` and ``eta_factor``
+    (multiplying the paper's step size) shrink it for quick runs. The net's filters and
+    :math:`w_*\\sim N(0, I_r)` are drawn from seed ``sim``; the data stream from seed ``sim`` too.
+    Returns the sweep, the net and :math:`w_*`.
+    """
+    sim = check_int(sim, "sim", min_value=1, max_value=8)
+    cfg = PAPER_SIMS[sim]
+    n = cfg["n"] if n is None else check_int(n, "n", min_value=1)
+    eta_factor = check_real(eta_factor, "eta_factor", low=0.0, low_inclusive=False)
+    rng = np.random.default_rng(sim)
+    net = make_depth2_net(n, r, k, rng)
+    w_star = rng.standard_normal(net.r)
+    res = sweep(
+        net, w_star, n_iter=n_iter, b=b, eta=cfg["eta"] * eta_factor, betas=cfg["betas"],
+        thetas=cfg["thetas"], algorithms=algorithms, attack=attack, dist=cfg["dist"],
+        record_every=record_every, seed=sim, **cfg["dist_kw"],
+    )  # fmt: skip
+    return res, net, w_star
