@@ -60,6 +60,7 @@ __all__ = [
     "best_step_size",
     "poisoning_floor",
     "correlated_bias",
+    "NoisyGDResult",
     "noisy_gd",
     "noisy_gd_radius",
     "fit_tron",
@@ -752,14 +753,24 @@ def _check_data(X, y) -> tuple[np.ndarray, np.ndarray]:
     return X, y
 
 
-def noisy_gd(X, y, w0, *, eta: float, beta_inv: float, n_iter: int, n_runs: int, seed: int = 0) -> np.ndarray:
+@dataclass
+class NoisyGDResult:
+    """Norms :math:`\\|w_t\\|` of every chain, shape ``(n_runs, n_iter + 1)``, and the last iterates."""
+
+    norms: np.ndarray
+    w_final: np.ndarray
+
+
+def noisy_gd(
+    X, y, w0, *, eta: float, beta_inv: float, n_iter: int, n_runs: int, seed: int = 0
+) -> NoisyGDResult:
     """Noise-assisted GD on :math:`\\hat L(w) = \\frac1{2m}\\sum_i (y_i - \\sigma(w^\\top x_i))^2`,
     ``n_runs`` independent chains advanced together:
 
     .. math:: w_{t+1} = w_t - \\eta\\nabla\\hat L(w_t) + \\sqrt{2\\eta/\\beta_{\\rm inv}}\\,g_t,
               \\qquad g_t\\sim N(0, I_n).
 
-    Returns the norms :math:`\\|w_t\\|`, shape ``(n_runs, n_iter + 1)``.
+    Returns a :class:`NoisyGDResult`: the norms along the way and the final iterates.
     """
     X, y = _check_data(X, y)
     w0 = as_float_array(w0, "w0", shape=(X.shape[1],))
@@ -778,7 +789,7 @@ def noisy_gd(X, y, w0, *, eta: float, beta_inv: float, n_iter: int, n_runs: int,
         grad = ((relu(pre) - y) * (pre > 0)) @ X / m
         W = W - eta * grad + noise_sd * rng.standard_normal((n_runs, n))
         norms[:, t + 1] = np.linalg.norm(W, axis=1)
-    return norms
+    return NoisyGDResult(norms, W)
 
 
 def noisy_gd_radius(X, y, w0, *, eta: float, beta_inv: float, n_iter: int, delta: float) -> float:

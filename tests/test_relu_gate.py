@@ -164,8 +164,10 @@ def test_noisy_gd_radius_and_runs():
     R = rg.noisy_gd_radius(X, y, w0, eta=0.1, beta_inv=100.0, n_iter=200, delta=0.1)
     C = 3 * np.mean(y**2) + 2 * 3 / 100.0
     assert R == pytest.approx(np.sqrt(0.1 * 200 * C / 0.1))
-    norms = rg.noisy_gd(X, y, w0, eta=0.1, beta_inv=100.0, n_iter=200, n_runs=20)
+    out = rg.noisy_gd(X, y, w0, eta=0.1, beta_inv=100.0, n_iter=200, n_runs=20)
+    norms = out.norms
     assert norms.shape == (20, 201) and norms[:, 0].max() == 0.0
+    np.testing.assert_allclose(norms[:, -1], np.linalg.norm(out.w_final, axis=1))
     assert np.mean(norms.max(axis=1) >= R) <= 0.1
     with pytest.raises(ValueError, match="eta"):
         rg.noisy_gd_radius(X * 100, y, w0, eta=0.1, beta_inv=1.0, n_iter=10, delta=0.1)
@@ -211,8 +213,10 @@ def test_fit_tron_decreases_training_error():
         (lambda n: rg.sweep(n, np.ones(3), n_iter=5, b=2, eta=0.1, thetas=-1.0), ValueError, "thetas"),
         (lambda n: rg.sweep(n, np.ones(3), n_iter=5, b=2, eta=0.1, betas=[0, 0.1], thetas=[0, 1, 2]),
          ValueError, "equal lengths"),
-        (lambda n: rg.sweep(n, np.ones(3), n_iter=5, b=2, eta=0.1, algorithms="adam"), ValueError, "algorithms"),
-        (lambda n: rg.sweep(n, np.ones(3), n_iter=5, b=2, eta=0.1, attack="correlated"), ValueError, "direction"),
+        (lambda n: rg.sweep(n, np.ones(3), n_iter=5, b=2, eta=0.1, algorithms="adam"), ValueError,
+         "algorithms"),
+        (lambda n: rg.sweep(n, np.ones(3), n_iter=5, b=2, eta=0.1, attack="correlated"), ValueError,
+         "direction"),
         (lambda n: rg.sweep(n, np.ones(2), n_iter=5, b=2, eta=0.1), ValueError, "w_star"),
         (lambda n: rg.sweep(n, np.ones(3), n_iter=0, b=2, eta=0.1), ValueError, "n_iter"),
         (lambda n: rg.sweep(n, np.ones(3), n_iter=5, b=2.0, eta=0.1), TypeError, "b must"),
