@@ -1,6 +1,6 @@
 r"""ReLU networks as functions: construction, torch views, exact piece and region counting.
 
-Notation (thesis Ch. 1-2, {cite}`arora2018understanding` Def. 1 and 3). A ReLU deep neural net
+Notation (thesis Ch. 1-2, :cite:p:`arora2018understanding` Def. 1 and 3). A ReLU deep neural net
 with :math:`k` hidden layers of widths :math:`w_1, \dots, w_k` computes
 
 .. math:: f = T_{k+1} \circ \sigma \circ T_k \circ \dots \circ \sigma \circ T_1,
@@ -18,7 +18,7 @@ Counting here is exact, never by sampling:
 * in 1-D (:func:`pieces_1d`) the pre-activation of every neuron is propagated layer by layer as
   an explicit PWL function; the ReLU adds the zero crossings as new knots. Floating point is
   used by default (with a relative tolerance); ``exact=True`` repeats the computation in
-  rational arithmetic (:class:`fractions.Fraction`), exact for integer, rational or float
+  rational arithmetic (``fractions.Fraction``), exact for integer, rational or float
   weights (a float is converted to the rational number it stores);
 * in 2-D (:func:`linear_regions_2d`) the box is cut into convex polygons, one neuron line at a
   time, layer by layer; each polygon is one activation region.
@@ -55,6 +55,7 @@ __all__ = [
     "count_regions_grid_2d",
     "grid_patterns_2d",
     "arrangement_regions_2d",
+    "plot_regions_2d",
 ]
 
 
@@ -85,20 +86,17 @@ def _to_fractions(a: np.ndarray) -> np.ndarray:
 class ReLUNet:
     r"""A ReLU net :math:`f = T_{k+1} \circ \sigma \circ T_k \circ \dots \circ \sigma \circ T_1`.
 
-    Parameters
-    ----------
-    weights
-        Sequence of :math:`k+1 \geq 1` matrices, ``weights[i]`` of shape :math:`(w_{i+1}, w_i)`,
-        where :math:`w_0 = n` is the input and :math:`w_{k+1} = m` the output dimension.
-    biases
-        ``None`` (all zero) or a sequence of :math:`k` (hidden layers only; output bias zero, as
-        in the thesis) or :math:`k+1` vectors, ``biases[i]`` of length :math:`w_{i+1}`.
+    ``weights`` is a list of :math:`k+1 \geq 1` matrices, ``weights[i]`` of shape
+    :math:`(w_{i+1}, w_i)`, where :math:`w_0 = n` is the input and :math:`w_{k+1} = m` the
+    output dimension. ``biases`` is ``None`` (all zero), or a list of :math:`k` vectors (hidden
+    layers; the output bias is then zero, as in the thesis), or of :math:`k+1` vectors,
+    ``biases[i]`` of length :math:`w_{i+1}`.
 
-    If every weight and bias entry is an ``int`` or :class:`fractions.Fraction`, an exact copy is
-    kept and the ``exact=True`` analyses use it (e.g. weight ``Fraction(1, 3)``).
+    When every weight and bias entry is an ``int`` or a ``fractions.Fraction``, an exact copy
+    is kept, and the ``exact=True`` analyses use it (e.g. a bias ``Fraction(1, 3)``).
     """
 
-    def __init__(self, weights: Sequence, biases: Sequence | None = None) -> None:
+    def __init__(self, weights: list, biases: list | None = None) -> None:
         if isinstance(weights, np.ndarray) or not isinstance(weights, Sequence) or not weights:
             raise TypeError("weights must be a non-empty list of 2-D arrays, one per layer")
         ws = [as_float_array(w, f"weights[{i}]", ndim=2, min_size=1) for i, w in enumerate(weights)]
@@ -260,7 +258,7 @@ class ReLUNet:
     @classmethod
     def random(
         cls,
-        widths: Sequence[int],
+        widths: list[int] | tuple[int, ...],
         rng: np.random.Generator,
         *,
         weight_std: float | None = None,
@@ -340,11 +338,11 @@ class ReLUNet:
         return net
 
     @staticmethod
-    def linear_combination(nets: Sequence[ReLUNet], coeffs: Sequence[float]) -> ReLUNet:
+    def linear_combination(nets: list[ReLUNet], coeffs: list[float] | np.ndarray) -> ReLUNet:
         r"""The net for :math:`\sum_j c_j f_j`.
 
         All nets share input and output dimensions. Shallower nets are first deepened with
-        identity layers (:meth:`deepen`); then the nets run in parallel (block-diagonal hidden
+        identity layers (:meth:`ReLUNet.deepen`); then the nets run in parallel (block-diagonal hidden
         layers) and the output layer takes the weighted sum. Depth is the largest depth,
         size the sum of the (deepened) sizes.
         """
@@ -408,7 +406,7 @@ def abs_net() -> ReLUNet:
 def max2_net() -> ReLUNet:
     r""":math:`\max(a, b) = \frac{a+b}{2} + \frac{|a-b|}{2}` on :math:`\mathbb{R}^2`, width 4:
     :math:`\tfrac12(\sigma(a+b) - \sigma(-a-b) + \sigma(a-b) + \sigma(b-a))`
-    (thesis Thm 2.1's building block, {cite}`arora2018understanding`)."""
+    (thesis Thm 2.1's building block, :cite:p:`arora2018understanding`)."""
     half = Fraction(1, 2)
     return ReLUNet(
         [[[1, 1], [-1, -1], [1, -1], [-1, 1]], [[half, -half, half, half]]],
@@ -417,7 +415,7 @@ def max2_net() -> ReLUNet:
 
 def tent_net() -> ReLUNet:
     r"""Telgarsky's tent map :math:`T(x) = 2\sigma(x) - 4\sigma(x - \tfrac12)`
-    ({cite}`telgarsky2016benefits`): on :math:`[0, 1]` it is :math:`2x` then :math:`2 - 2x`,
+    (:cite:p:`telgarsky2016benefits`): on :math:`[0, 1]` it is :math:`2x` then :math:`2 - 2x`,
     and it maps :math:`[0, 1]` onto itself."""
     return ReLUNet([[[1], [1]], [[2, -4]]], [[0, Fraction(-1, 2)], [0]])
 
@@ -440,7 +438,7 @@ class PWL1D:
     ``knots`` :math:`t_1 < \dots < t_{p-1}` are the breakpoints; on the :math:`j`-th piece
     :math:`f(x) = \text{slopes}[j]\, x + \text{intercepts}[j]`. ``slopes`` and ``intercepts``
     have shape ``(p,)`` for scalar output, else ``(p, m)``. Object arrays of
-    :class:`~fractions.Fraction` when computed with ``exact=True``.
+    ``Fraction`` when computed with ``exact=True``.
     """
 
     knots: np.ndarray
@@ -553,7 +551,7 @@ def pieces_1d(net: ReLUNet, lo=-np.inf, hi=np.inf, *, exact: bool = False, tol: 
     with one affine map per interval); applying :math:`\sigma` adds its zero crossings as knots.
     At the output, adjacent intervals with equal slope are merged (the function is continuous,
     so they carry the same affine map): the result has one entry per *piece*, the maximal
-    intervals on which :math:`f` is affine ({cite}`arora2018understanding` Def. 3).
+    intervals on which :math:`f` is affine (:cite:p:`arora2018understanding` Def. 3).
 
     With ``exact=False`` the arithmetic is float64: knots closer than
     ``tol * (1 + |t|)`` are identified and slopes that differ by at most
@@ -802,7 +800,7 @@ def count_regions_grid_2d(net: ReLUNet, box, resolution: int = 400) -> int:
 def arrangement_regions_2d(normals, offsets, box) -> int:
     r"""Zaslavsky's count for lines :math:`\{x : \langle a_i, x \rangle + c_i = 0\}` inside a box:
     :math:`1 + L + I`, with :math:`L` the lines that cross the open box and :math:`I` the
-    intersection points inside it ({cite}`zaslavsky1975facing`; Euler's formula for a convex
+    intersection points inside it (:cite:p:`zaslavsky1975facing`; Euler's formula for a convex
     region). It assumes no three lines meet at one point inside the box and raises
     ``ValueError`` otherwise. For a net with one hidden layer it counts the activation regions.
     """
@@ -830,3 +828,29 @@ def arrangement_regions_2d(normals, offsets, box) -> int:
         if np.any((dist < 1e-9 * (1 + np.abs(pts).max())).sum(axis=1) > 2):
             raise ValueError("normals, offsets: three or more lines meet at one point in the box")
     return 1 + int(idx.size) + len(points)
+
+
+def plot_regions_2d(net: ReLUNet, box, ax: Any = None, *, edgecolor: str = "white") -> Any:
+    """Draw the activation regions of an :math:`\\mathbb{R}^2` net inside ``box`` as exact
+    polygons (:func:`linear_regions_2d`), one colour per activation pattern (colours cycle
+    through ``tab20`` in the sorted order of the patterns). Returns the matplotlib axes."""
+    import matplotlib.pyplot as plt
+    from matplotlib.collections import PolyCollection
+
+    regions = linear_regions_2d(net, box)
+    if ax is None:
+        ax = plt.gca()
+    cmap = plt.get_cmap("tab20")
+    rank = {key: i for i, key in enumerate(sorted(r.key for r in regions))}
+    colours = [cmap((7 * rank[r.key]) % 20 / 20) for r in regions]
+    ax.add_collection(
+        PolyCollection(
+            [r.vertices for r in regions], facecolors=colours, edgecolors=edgecolor, linewidths=0.3
+        )
+    )
+    x0, x1, y0, y1 = _check_box(box)
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_aspect("equal")
+    ax.grid(False)
+    return ax
