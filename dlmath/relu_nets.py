@@ -624,6 +624,23 @@ class Region2D:
         res = linprog([0, 0, -1], A_ub=a_ub, b_ub=b_ub, bounds=[(None, None)] * 2 + [(0, None)])
         return float(res.x[2]) if res.status == 0 else 0.0
 
+    def contains_disc(self, radius: float) -> bool:
+        r"""Whether a disc of the given radius fits inside the polygon. Cheap bounds decide most
+        cases (the distance from the vertex mean to the nearest edge is a lower bound of the
+        inradius, :math:`2 \cdot \text{area} / \text{perimeter}` an upper bound); the LP of
+        :meth:`inradius` decides the rest."""
+        radius = check_real(radius, "radius", low=0.0)
+        v, v_next = self.vertices, np.roll(self.vertices, -1, axis=0)
+        d = v_next - v
+        length = np.linalg.norm(d, axis=1)
+        centre = v.mean(axis=0)
+        lower = np.min(np.abs(d[:, 0] * (centre[1] - v[:, 1]) - d[:, 1] * (centre[0] - v[:, 0])) / length)
+        if lower > radius:
+            return True
+        if 2 * self.area / length.sum() <= radius:
+            return False
+        return self.inradius() > radius
+
     @property
     def area(self) -> float:
         """Shoelace area of the polygon."""

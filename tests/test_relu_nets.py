@@ -208,6 +208,7 @@ def test_regions_deep_nets_match_grid_patterns():
         grid = {np.packbits(p.astype(np.uint8)).tobytes() for p in rn.grid_patterns_2d(net, box, res)}
         assert grid <= exact  # the grid never sees a pattern the clipping missed
         big = {r.key for r in regions if r.inradius() > half_diag}
+        assert big == {r.key for r in regions if r.contains_disc(half_diag)}
         assert big <= grid  # every region containing a disc of radius half a pixel diagonal is seen
         # pattern of each polygon is the pattern at an interior point (its centroid)
         for r in regions:
