@@ -150,9 +150,9 @@ def test_bad_fn_and_settings(tmp_path):
 
 def test_ray_local_single_node(tmp_path):
     ray = pytest.importorskip("ray")
-    import ray.cloudpickle
+    from ray import cloudpickle as ray_cloudpickle
 
-    ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    ray_cloudpickle.register_pickle_by_value(sys.modules[__name__])
     settings, log = grid(tmp_path, 4)
     out = tmp_path / "out"
     sweep.run_sweep(square, settings[:1], out, backend="serial", progress=False)  # "earlier run"
