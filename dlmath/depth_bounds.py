@@ -13,6 +13,9 @@ Chapter 2 of the thesis, and the counts they are compared with:
   :math:`\\ge \\tfrac12 k' w^{k/k'} - 1`; :func:`cor34_size_bound` is the case
   :math:`w=k`, :math:`k^2` hidden layers, :math:`k'=k`: :math:`\\tfrac12 k^{k+1}-1`.
 * :func:`approx_size_threshold` (Thm 3.5, constant recalled, not checked against the paper).
+* :func:`zigzag_l1_lower_bound` (our derivation, in the spirit of Thm 3.5): the L¹ distance from
+  a regular sawtooth with ``N`` pieces to any function with ``q`` pieces; and
+  :func:`fit_relu_net`, the gradient-descent baseline the book compares with.
 * :func:`zonotope_vertex_bound` (Thm 3.6), :func:`zonotope_pieces_stated` (Thm 3.9 (i) as
   stated) and :func:`zonotope_pieces_naive` (twice that: one region per vertex cone and
   H-piece), :func:`montufar_regions_bound` (Montúfar et al. 2014, Thm 4, recalled).
@@ -33,6 +36,8 @@ __all__ = [
     "cor34_size_bound",
     "approx_size_threshold",
     "telgarsky_size_bound",
+    "zigzag_l1_lower_bound",
+    "fit_relu_net",
     "zonotope_vertex_bound",
     "zonotope_pieces_stated",
     "zonotope_pieces_naive",
@@ -106,6 +111,65 @@ def telgarsky_size_bound(k: int) -> tuple[float, float]:
     the Thm 3.1 bound ``k 2^{k²}/2 − 1`` (sawtooth = hard family with ``w = 2``, ``k³`` layers)."""
     k = check_int(k, "k", min_value=1)
     return float(2**k), depth_gap_size_bound(k**3, 2, k)
+
+
+def zigzag_l1_lower_bound(n_pieces: int, q: int) -> float:
+    """Our derivation: ``∫₀¹ |H − g| ≥ max(0, ⌊N/2⌋ − (q − 1)) / (2N)`` for the regular
+    sawtooth ``H`` with ``N`` pieces of length ``1/N`` on ``[0, 1]``, each rising from 0 to 1 or
+    falling from 1 to 0 (:func:`dlmath.constructions.compose_hard` with ``a = (1/w, …, (w−1)/w)``),
+    and every continuous ``g`` with at most ``q`` affine pieces on ``[0, 1]``.
+
+    The ``⌊N/2⌋`` disjoint pairs of neighbouring pieces are tents (or upside-down tents) of
+    width ``2/N``; at most ``q − 1`` of them contain a breakpoint of ``g``. On each remaining
+    pair ``g`` is affine, and the best affine L¹ fit of a symmetric tent of width ``L`` is the
+    constant ½ with error ``L/4`` (average ``g`` with its mirror image: the error does not grow).
+    """
+    n_pieces = check_int(n_pieces, "n_pieces", min_value=1)
+    q = check_int(q, "q", min_value=1)
+    return max(0, n_pieces // 2 - (q - 1)) / (2 * n_pieces)
+
+
+def fit_relu_net(hidden_widths: Sequence[int], x, y, *, steps: int, lr: float = 1e-2, seed: int = 0):
+    """Fit a fresh ℝ→ℝ ReLU net (PyTorch default initialization, output bias) to ``(x, y)`` by
+    full-batch Adam on the mean squared error with a cosine learning-rate schedule.
+
+    The net is trained on the standardized input ``u = (x − mean)/std`` (so that the initial
+    kinks fall among the data) and returned, with that affine map folded into its first layer,
+    as a :class:`dlmath.relu_nets.ReLUNet` of ``x``. The global torch RNG is left untouched
+    (the initialization uses its own seed).
+    """
+    import torch
+
+    from ._validate import as_float_array
+    from .relu_nets import ReLUNet
+
+    widths = _widths(hidden_widths, "hidden_widths")
+    x = as_float_array(x, "x", ndim=1, min_size=2)
+    y = as_float_array(y, "y", shape=(x.shape[0],))
+    steps = check_int(steps, "steps", min_value=1)
+    lr = check_real(lr, "lr", low=0.0, low_inclusive=False)
+    seed = check_int(seed, "seed", min_value=0)
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        layers: list = []
+        for w_in, w_out in zip([1, *widths[:-1]], widths, strict=True):
+            layers += [torch.nn.Linear(w_in, w_out, dtype=torch.float64), torch.nn.ReLU()]
+        model = torch.nn.Sequential(*layers, torch.nn.Linear(widths[-1], 1, dtype=torch.float64))
+    mean, std = float(x.mean()), float(x.std()) or 1.0
+    xt = torch.as_tensor((x - mean) / std)[:, None]
+    yt = torch.as_tensor(y)[:, None]
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=steps)
+    for _ in range(steps):
+        opt.zero_grad()
+        loss = torch.mean((model(xt) - yt) ** 2)
+        loss.backward()
+        opt.step()
+        sched.step()
+    net = ReLUNet.from_torch(model)
+    ws, bs = list(net.weights), list(net.biases)
+    ws[0], bs[0] = ws[0] / std, bs[0] - ws[0][:, 0] * mean / std
+    return ReLUNet(ws, bs)
 
 
 def zonotope_vertex_bound(n: int, m: int) -> int:

@@ -2,6 +2,7 @@
 
 from math import comb
 
+import numpy as np
 import pytest
 
 from dlmath import depth_bounds as db
@@ -93,3 +94,42 @@ def test_montufar_bound():
 def test_bad_inputs(call, exc):
     with pytest.raises(exc):
         call()
+
+
+def test_zigzag_l1_lower_bound_values_and_tightness():
+    assert db.zigzag_l1_lower_bound(27, 10) == pytest.approx(4 / 54)
+    assert db.zigzag_l1_lower_bound(27, 14) == 0.0
+    # the constant 1/2 (one piece) meets the bound exactly for even N
+    from dlmath import constructions as C
+
+    H = C.compose_hard([[0.5]] * 4, 1.0)  # regular sawtooth, N = 16
+    x = np.linspace(0, 1, 400_001)
+    assert np.trapezoid(np.abs(H(x) - 0.5), x) == pytest.approx(db.zigzag_l1_lower_bound(16, 1), abs=1e-6)
+
+
+def test_zigzag_l1_lower_bound_holds_for_random_pwl():
+    from dlmath import constructions as C
+
+    rng = np.random.default_rng(0)
+    H = C.compose_hard([[1 / 3, 2 / 3]] * 3, 1.0)  # N = 27
+    x = np.linspace(0, 1, 200_001)
+    for _ in range(50):
+        q = int(rng.integers(1, 15))
+        knots = np.sort(rng.uniform(0, 1, q - 1)) if q > 1 else np.array([0.5])
+        vals = rng.uniform(0, 1, len(knots))
+        g = C.pwl1d_eval(knots, vals, rng.normal() if q > 1 else 0.0, rng.normal() if q > 1 else 0.0, x)
+        assert np.trapezoid(np.abs(H(x) - g), x) >= db.zigzag_l1_lower_bound(27, q) - 1e-4
+
+
+def test_fit_relu_net_fits_and_is_deterministic():
+    x = np.linspace(-1, 1, 64)
+    y = np.abs(x) - 0.3
+    a = db.fit_relu_net([8], x, y, steps=400, lr=3e-2, seed=1)
+    b = db.fit_relu_net([8], x, y, steps=400, lr=3e-2, seed=1)
+    np.testing.assert_array_equal(a(x), b(x))
+    assert np.mean((a(x) - y) ** 2) < 1e-3
+    assert a.hidden_widths == (8,)
+    with pytest.raises(ValueError):
+        db.fit_relu_net([8], x, y[:-1], steps=10)
+    with pytest.raises(ValueError):
+        db.fit_relu_net([8], x, y, steps=0)
