@@ -2,8 +2,8 @@
 
 sim01 (Gaussian inputs, n=100, r=25, k=10, b=16, eta=1e-4, beta=0.5, theta* in 7 values, Neuro-Tron
 and SGD) is run by :func:`dlmath.relu_gate.sweep` (all 14 runs advance in one batched update per
-iteration) and by :func:`dlmath.relu_gate.sweep_loop` (one setting, one algorithm, one sample at a
-time, written like the public reference code). Both read the same random numbers, so the final
+iteration) and by the same function with ``implementation="loop"`` (one setting, one algorithm, one
+sample at a time, written like the public reference code). Both read the same random numbers, so the final
 errors agree up to rounding; we report the speed ratio and the largest difference in final
 log10-error (separately for the no-attack setting, whose error sits at the rounding level).
 
@@ -51,7 +51,7 @@ def main() -> None:
     }
     if not args.skip_reference:
         t0 = time.perf_counter()
-        slow = rg.sweep_loop(net, w_star, **kw)
+        slow = rg.sweep(net, w_star, implementation="loop", **kw)
         t_slow = time.perf_counter() - t0
         log_fast = np.log10(fast.errors[:, :, -1])
         log_slow = np.log10(slow.errors[:, :, -1])

@@ -23,14 +23,15 @@ The algorithms, for a mini-batch :math:`(x_i, y_i)_{i\\le b}`:
   :math:`g\\sim N(0, I)`.
 
 :func:`sweep` advances many settings (attack levels, repeated runs) and several algorithms in
-one batched array operation per iteration; :func:`sweep_loop` is the plain per-setting,
-per-sample reference that draws exactly the same random numbers.
+one batched array operation per iteration; its ``implementation="loop"`` is the plain
+per-setting, per-sample reference that draws exactly the same random numbers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -54,7 +55,6 @@ __all__ = [
     "attack_noise",
     "SweepResult",
     "sweep",
-    "sweep_loop",
     "expected_tron_direction",
     "contraction_factor",
     "best_step_size",
@@ -64,6 +64,10 @@ __all__ = [
     "noisy_gd",
     "noisy_gd_radius",
     "fit_tron",
+    "THETA_GRID",
+    "BETA_GRID",
+    "PAPER_SIMS",
+    "run_simulation",
 ]
 
 DISTRIBUTIONS = ("normal", "laplace", "student_t", "mixture")
@@ -88,7 +92,7 @@ def _dist_params(dist: str, scale: float, df: float, shift: float) -> tuple[str,
 
 def sample_inputs(
     dist: str,
-    size: int | Sequence[int],
+    size: int | tuple[int, ...],
     rng: np.random.Generator,
     *,
     scale: float = 1.0,
@@ -445,7 +449,7 @@ def sweep(
     eta: float,
     betas=0.0,
     thetas=0.0,
-    algorithms: Sequence[str] = ("tron", "sgd"),
+    algorithms: tuple[str, ...] | str = ("tron", "sgd"),
     attack: str = "alternating",
     dist: str = "normal",
     scale: float = 1.0,
@@ -456,6 +460,7 @@ def sweep(
     independent: bool = False,
     record_every: int = 1,
     seed: int = 0,
+    implementation: str = "batched",
 ) -> SweepResult:
     """Run every algorithm in every setting ``s`` (attack probability ``betas[s]``, magnitude
     ``thetas[s]``), all advancing together in one batched update per iteration.
@@ -467,62 +472,38 @@ def sweep(
     Labels are :math:`f_{w_*}(x) + \\alpha\\xi` (:func:`attack_noise`). ``w0`` defaults to
     :math:`\\mathbf 1`, as in the reference experiments. Errors are recorded at iterations
     ``0, record_every, 2*record_every, ...`` and at ``n_iter``.
+
+    ``implementation="loop"`` runs the plain reference instead: one setting, one algorithm and
+    one sample at a time, written like the public Neuro-Tron code and reading the same random
+    numbers, so it returns the same errors up to rounding. It is slow on purpose: the baseline of
+    ``benchmarks/relu_gate.py``.
     """
     n_iter, b, eta, betas, thetas, algorithms, w_star, w0, direction, S = _sweep_args(
         net, w_star, n_iter, b, eta, betas, thetas, algorithms, attack, w0, dist, direction, independent
     )
     record_every = check_int(record_every, "record_every", min_value=1)
-    rng = np.random.default_rng(check_int(seed, "seed", min_value=0))
+    seed = check_int(seed, "seed", min_value=0)
     S_x = S if independent else 1
     W = np.repeat(w0[None], len(algorithms), axis=0).copy()  # (n_alg, S, r)
     rec = sorted(set(range(0, n_iter + 1, record_every)) | {n_iter})
     errors = np.empty((len(algorithms), S, len(rec)))
     errors[..., 0] = np.linalg.norm(W - w_star, axis=-1)
+    sp = SimpleNamespace(
+        net=net, dist=dist, dist_kw=dict(scale=scale, df=df, shift=shift), n_iter=n_iter, S_x=S_x,
+        b=b, eta=eta, betas=betas, thetas=thetas, algorithms=algorithms, attack=attack,
+        direction=direction, independent=independent, w_star=w_star, w0=w0, seed=seed,
+    )  # fmt: skip
+    run = {"batched": _sweep_batched, "loop": _sweep_reference}
     with np.errstate(over="ignore", invalid="ignore"):  # a diverging run just records inf/nan
-        _sweep_batched(
-            net,
-            rng,
-            dist,
-            dict(scale=scale, df=df, shift=shift),
-            n_iter,
-            S_x,
-            b,
-            eta,
-            betas,
-            thetas,
-            algorithms,
-            attack,
-            direction,
-            independent,
-            w_star,
-            W,
-            errors,
-            rec,
-        )
+        run[check_choice(implementation, "implementation", tuple(run))](sp, W, errors, rec)
     return SweepResult(errors, np.array(rec), algorithms, betas, thetas, W)
 
 
-def _sweep_batched(
-    net,
-    rng,
-    dist,
-    dist_kw,
-    n_iter,
-    S_x,
-    b,
-    eta,
-    betas,
-    thetas,
-    algorithms,
-    attack,
-    direction,
-    independent,
-    w_star,
-    W,
-    errors,
-    rec,
-) -> None:
+def _sweep_batched(sp: SimpleNamespace, W: np.ndarray, errors: np.ndarray, rec: list[int]) -> None:
     """The loop of :func:`sweep`; fills ``W`` and ``errors`` in place."""
+    net, dist, dist_kw, n_iter, S_x, b, eta = sp.net, sp.dist, sp.dist_kw, sp.n_iter, sp.S_x, sp.b, sp.eta
+    betas, thetas, algorithms, attack, direction = sp.betas, sp.thetas, sp.algorithms, sp.attack, sp.direction
+    independent, w_star, rng = sp.independent, sp.w_star, np.random.default_rng(sp.seed)
     k, r, n, q = net.k, net.r, net.n, net.q
     S, n_alg, eta_b, f_scale = w_star.shape[0], len(algorithms), eta / b, q / k
     B, F = _filter_basis(net.filters)  # A_j = sum_l B[j, l] F_l, with few F_l
@@ -581,51 +562,23 @@ def _ref_net_der(filters: np.ndarray, q: float, data: np.ndarray, weight: np.nda
     return q * total / len(filters)
 
 
-def sweep_loop(
-    net: DepthTwoNet,
-    w_star,
-    *,
-    n_iter: int,
-    b: int,
-    eta: float,
-    betas=0.0,
-    thetas=0.0,
-    algorithms: Sequence[str] = ("tron", "sgd"),
-    attack: str = "alternating",
-    dist: str = "normal",
-    scale: float = 1.0,
-    df: float = 4.0,
-    shift: float = 1.0,
-    w0=None,
-    direction=None,
-    independent: bool = False,
-    record_every: int = 1,
-    seed: int = 0,
-) -> SweepResult:
-    """Reference implementation of :func:`sweep`: one setting, one algorithm, one sample at a time.
-
-    Written like the public Neuro-Tron code (loops over filters and over the samples of the
-    batch) and reading the same random numbers as :func:`sweep`, so both return the same errors
-    up to floating-point rounding. Slow on purpose: it is the baseline of the benchmark.
-    """
-    n_iter, b, eta, betas, thetas, algorithms, w_star, w0, direction, S = _sweep_args(
-        net, w_star, n_iter, b, eta, betas, thetas, algorithms, attack, w0, dist, direction, independent
-    )
-    record_every = check_int(record_every, "record_every", min_value=1)
-    check_int(seed, "seed", min_value=0)
-    rec = sorted(set(range(0, n_iter + 1, record_every)) | {n_iter})
-    errors = np.empty((len(algorithms), S, len(rec)))
-    W_final = np.empty((len(algorithms), S, net.r))
+def _sweep_reference(sp: SimpleNamespace, W: np.ndarray, errors: np.ndarray, rec: list[int]) -> None:
+    """The reference loop of :func:`sweep` (``implementation="loop"``): one setting, one
+    algorithm, one sample at a time, written like the public Neuro-Tron code (loops over the
+    filters and over the samples of the batch), reading the same random numbers."""
+    net, dist, dist_kw, n_iter, S_x, b, eta = sp.net, sp.dist, sp.dist_kw, sp.n_iter, sp.S_x, sp.b, sp.eta
+    betas, thetas, algorithms, attack, direction = sp.betas, sp.thetas, sp.algorithms, sp.attack, sp.direction
+    w_star, w0, seed = sp.w_star, sp.w0, sp.seed
+    S = w_star.shape[0]
     A, q, M = net.filters, net.q, net.M
-    S_x = S if independent else 1
     for s in range(S):
-        sx = s if independent else 0
+        sx = s if S_x > 1 else 0
         for a, alg in enumerate(algorithms):
             w = w0[s].copy()
             errors[a, s, 0] = np.linalg.norm(w - w_star[s])
             rng = np.random.default_rng(seed)
             t, j_rec = 0, 1
-            for X, U, V in _stream(rng, dist, dict(scale=scale, df=df, shift=shift), n_iter, S_x, b, net):
+            for X, U, V in _stream(rng, dist, dist_kw, n_iter, S_x, b, net):
                 for ci in range(X.shape[0]):
                     data = X[ci, sx]
                     y = _ref_net(A, q, data, w_star[s])
@@ -650,8 +603,7 @@ def sweep_loop(
                     if j_rec < len(rec) and t == rec[j_rec]:
                         errors[a, s, j_rec] = np.linalg.norm(w - w_star[s])
                         j_rec += 1
-            W_final[a, s] = w
-    return SweepResult(errors, np.array(rec), algorithms, betas, thetas, W_final)
+            W[a, s] = w
 
 
 # ----------------------------------------------------------------------------- theory
@@ -903,7 +855,7 @@ def run_simulation(
     k: int = 10,
     b: int = 16,
     eta_factor: float = 1.0,
-    algorithms: Sequence[str] = ("tron", "sgd"),
+    algorithms: tuple[str, ...] | str = ("tron", "sgd"),
     attack: str = "alternating",
     record_every: int = 100,
 ) -> tuple[SweepResult, DepthTwoNet, np.ndarray]:

@@ -117,7 +117,7 @@ def test_sweep_matches_reference_loop(small_net, independent, attack):
     )  # fmt: skip
     w_star = np.array([0.5, -1.0, 2.0])
     fast = rg.sweep(small_net, w_star, **kw)
-    slow = rg.sweep_loop(small_net, w_star, **kw)
+    slow = rg.sweep(small_net, w_star, implementation="loop", **kw)
     np.testing.assert_array_equal(fast.iterations, [0, 70, 140, 210, 280, 300])
     np.testing.assert_allclose(fast.errors, slow.errors, rtol=1e-9)
     np.testing.assert_allclose(fast.w_final, slow.w_final, rtol=1e-9)
@@ -225,6 +225,8 @@ def test_fit_tron_decreases_training_error():
         (lambda n: rg.contraction_factor("m", 0.1, 2), TypeError, "moments"),
         (lambda n: rg.poisoning_floor(0.1, 2.0, 1.0, 3, 4), ValueError, "beta"),
         (lambda n: rg.run_simulation(9), ValueError, "sim"),
+        (lambda n: rg.sweep(n, np.ones(3), n_iter=5, b=2, eta=0.1, implementation="gpu"), ValueError,
+         "implementation"),
         (lambda n: rg.noisy_gd(np.ones((3, 2)), np.ones(2), np.zeros(2), eta=0.1, beta_inv=1.0, n_iter=2,
                                n_runs=2), ValueError, "y must"),
         (lambda n: rg.noisy_gd_radius(np.ones((3, 2)), -np.ones(3), np.zeros(2), eta=0.1, beta_inv=1.0,
