@@ -625,21 +625,22 @@ class Region2D:
         return float(res.x[2]) if res.status == 0 else 0.0
 
     def contains_disc(self, radius: float) -> bool:
-        r"""Whether a disc of the given radius fits inside the polygon. Cheap bounds decide most
-        cases (the distance from the vertex mean to the nearest edge is a lower bound of the
-        inradius, :math:`2 \cdot \text{area} / \text{perimeter}` an upper bound); the LP of
-        :meth:`inradius` decides the rest."""
+        r"""Whether a disc of the given radius fits strictly inside the polygon: the polygon
+        shrunk by ``radius`` (each edge moved inwards, i.e. clipped by the half-planes
+        :math:`\langle n_e, x \rangle + r \|n_e\| \leq d_e`) still has positive area. Same answer
+        as ``inradius() > radius``, without an LP solve."""
         radius = check_real(radius, "radius", low=0.0)
         v, v_next = self.vertices, np.roll(self.vertices, -1, axis=0)
         d = v_next - v
-        length = np.linalg.norm(d, axis=1)
-        centre = v.mean(axis=0)
-        lower = np.min(np.abs(d[:, 0] * (centre[1] - v[:, 1]) - d[:, 1] * (centre[0] - v[:, 0])) / length)
-        if lower > radius:
-            return True
-        if 2 * self.area / length.sum() <= radius:
-            return False
-        return self.inradius() > radius
+        normal = np.column_stack([d[:, 1], -d[:, 0]])  # outward for counter-clockwise order
+        offset = np.einsum("ij,ij->i", normal, v) - radius * np.linalg.norm(normal, axis=1)
+        poly = v
+        for n_e, d_e in zip(normal, offset, strict=True):
+            poly = _clip(poly, d_e - poly @ n_e, True)
+            if len(poly) < 3:
+                return False
+        x, y = poly[:, 0], poly[:, 1]
+        return 0.5 * float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))) > 0
 
     @property
     def area(self) -> float:
@@ -754,16 +755,27 @@ def _share_edge(p: np.ndarray, q: np.ndarray, eps: float) -> bool:
     return bool(np.any(collinear & (overlap > eps)))
 
 
-def count_pieces_2d(net: ReLUNet, box, *, tol: float = 1e-10, affine_tol: float = 1e-9) -> int:
+def count_pieces_2d(
+    net: ReLUNet,
+    box,
+    *,
+    tol: float = 1e-10,
+    affine_tol: float = 1e-9,
+    regions: list[Region2D] | None = None,
+) -> int:
     r"""The number of pieces of an :math:`\mathbb{R}^2 \to \mathbb{R}^m` net inside ``box``:
     activation regions (:func:`linear_regions_2d`) that share an edge of positive length and
     carry the same affine map (gradients and offsets equal within
     ``affine_tol * max(1, max|coefficient|)``) are merged; the count is the number of
     connected components. (Regions that touch only at a vertex are not merged: the pieces are
-    the components of the interior.) Always :math:`\leq` :func:`count_regions_2d`.
+    the components of the interior.) Always :math:`\leq` :func:`count_regions_2d`. ``regions``
+    may pass the already computed :func:`linear_regions_2d` of this net and box.
     """
     affine_tol = check_real(affine_tol, "affine_tol", low=0.0)
-    regions = linear_regions_2d(net, box, tol=tol)
+    if regions is None:
+        regions = linear_regions_2d(net, box, tol=tol)
+    elif not regions or not all(isinstance(r, Region2D) for r in regions):
+        raise TypeError("regions must be a non-empty list of Region2D (from linear_regions_2d)")
     n = len(regions)
     coef = np.array([np.concatenate([r.grad.ravel(), r.offset.ravel()]) for r in regions])
     thresh = affine_tol * max(1.0, float(np.max(np.abs(coef))))
@@ -847,14 +859,20 @@ def arrangement_regions_2d(normals, offsets, box) -> int:
     return 1 + int(idx.size) + len(points)
 
 
-def plot_regions_2d(net: ReLUNet, box, ax: Any = None, *, edgecolor: str = "white") -> Any:
+def plot_regions_2d(
+    net: ReLUNet, box, ax: Any = None, *, regions: list[Region2D] | None = None, edgecolor: str = "white"
+) -> Any:
     """Draw the activation regions of an :math:`\\mathbb{R}^2` net inside ``box`` as exact
     polygons (:func:`linear_regions_2d`), one colour per activation pattern (colours cycle
-    through ``tab20`` in the sorted order of the patterns). Returns the matplotlib axes."""
+    through ``tab20`` in the sorted order of the patterns). Pass ``regions`` (the result of
+    :func:`linear_regions_2d` for this net and box) to avoid recomputing them. Returns the axes."""
     import matplotlib.pyplot as plt
     from matplotlib.collections import PolyCollection
 
-    regions = linear_regions_2d(net, box)
+    if regions is None:
+        regions = linear_regions_2d(net, box)
+    elif not all(isinstance(r, Region2D) for r in regions):
+        raise TypeError("regions must be a list of Region2D (from linear_regions_2d)")
     if ax is None:
         ax = plt.gca()
     cmap = plt.get_cmap("tab20")

@@ -219,6 +219,28 @@ def test_regions_deep_nets_match_grid_patterns():
             np.testing.assert_allclose(net(centre), r.grad @ centre[0] + r.offset, atol=1e-10)
 
 
+def test_contains_disc_matches_lp_inradius():
+    rng = _rng(12)
+    regions = rn.linear_regions_2d(rn.ReLUNet.random((2, 8, 8, 1), rng), (-2.0, 2.0, -2.0, 2.0))
+    radii = np.array([r.inradius() for r in regions])
+    for radius in (0.01, 0.1, 0.3):
+        assert [r.contains_disc(radius) for r in regions] == list(radii > radius)
+    square = rn.Region2D(
+        np.array([[0.0, 0.0], [2.0, 0.0], [2.0, 2.0], [0.0, 2.0]]), (), np.zeros((1, 2)), np.zeros(1)
+    )
+    assert square.inradius() == pytest.approx(1.0) and square.area == pytest.approx(4.0)
+    assert square.contains_disc(0.99) and not square.contains_disc(1.01)
+
+
+def test_precomputed_regions_give_same_counts():
+    net = rn.ReLUNet.random((2, 6, 6, 1), _rng(13))
+    box = (-2.0, 2.0, -2.0, 2.0)
+    regions = rn.linear_regions_2d(net, box)
+    assert rn.count_pieces_2d(net, box, regions=regions) == rn.count_pieces_2d(net, box)
+    with pytest.raises(TypeError, match="regions"):
+        rn.count_pieces_2d(net, box, regions=[1, 2])
+
+
 def test_pieces_2d_merge_regions_with_same_affine_map():
     # max(a, b) has 2 pieces but its net has more activation regions
     net = rn.max2_net()
