@@ -19,7 +19,6 @@ the proof of a theorem, so that the book can check the theorem on the object its
 from __future__ import annotations
 
 import numbers
-from collections.abc import Sequence
 from fractions import Fraction
 
 import numpy as np
@@ -246,7 +245,7 @@ def zigzag(a, M: float = 1.0):
     return pwl1d_to_relu_net(knots, vals, 0 * s_right, s_right)
 
 
-def compose_hard(a_list: Sequence, M: float = 1.0):
+def compose_hard(a_list: list, M: float = 1.0):
     """``H = h_{a¹} ∘ h_{a²} ∘ … ∘ h_{aᵏ}`` (``aᵏ`` acts first) as a net with ``k`` hidden layers
     of widths ``len(aⁱ) + 1``; with all ``w`` equal it has exactly ``wᵏ`` pieces on ``[0, M]``
     (Thm 3.2, Lemma B.1)."""
@@ -311,6 +310,6 @@ def zonotope_vertices(B) -> np.ndarray:
     return np.array([e @ B for e in cells])
 
 
-def zonotope_hard_net(B, a_list: Sequence, M: float = 1.0):
+def zonotope_hard_net(B, a_list: list, M: float = 1.0):
     """Thm 3.9: ``H_{a¹…aᵏ} ∘ γ_{Z(B)}``, a net with ``k + 1`` hidden layers and size ``2m + wk``."""
     return compose_hard(a_list, M).compose(zonotope_support_net(B))

@@ -54,7 +54,7 @@ def _widths(widths: Sequence[int], name: str = "widths") -> list[int]:
     return [check_int(w, f"{name}[{i}]", min_value=1) for i, w in enumerate(widths)]
 
 
-def max_pieces_1d(widths: Sequence[int]) -> int:
+def max_pieces_1d(widths: list[int] | tuple[int, ...]) -> int:
     """Lemma D.5: the most pieces of an ℝ→ℝ ReLU net with hidden widths ``widths``.
 
     .. math:: \\#\\text{pieces} \\le 2^{k-1}(w_1+1)\\,w_2\\cdots w_k .
@@ -129,7 +129,9 @@ def zigzag_l1_lower_bound(n_pieces: int, q: int) -> float:
     return max(0, n_pieces // 2 - (q - 1)) / (2 * n_pieces)
 
 
-def fit_relu_net(hidden_widths: Sequence[int], x, y, *, steps: int, lr: float = 1e-2, seed: int = 0):
+def fit_relu_net(
+    hidden_widths: list[int] | tuple[int, ...], x, y, *, steps: int, lr: float = 1e-2, seed: int = 0
+):
     """Fit a fresh ℝ→ℝ ReLU net (PyTorch default initialization, output bias) to ``(x, y)`` by
     full-batch Adam on the mean squared error with a cosine learning-rate schedule.
 
@@ -201,7 +203,7 @@ def zonotope_architecture(m: int, w: int, k: int) -> dict[str, int]:
     return {"hidden_layers": k + 1, "width": max(2 * m, w), "size": 2 * m + w * k}
 
 
-def montufar_regions_bound(n0: int, widths: Sequence[int]) -> int:
+def montufar_regions_bound(n0: int, widths: list[int] | tuple[int, ...]) -> int:
     """Montúfar et al. (2014), Thm 4 (recalled): a net with ``n0`` inputs and hidden widths
     ``n_1..n_L``, all ``≥ n0``, has at least
     ``Π_{i<L} ⌊n_i/n0⌋^{n0} · Σ_{j=0}^{n0} C(n_L, j)`` linear regions.
