@@ -608,7 +608,8 @@ class Region2D:
     @property
     def key(self) -> bytes:
         """The activation pattern (all hidden layers) packed into bytes, for set operations."""
-        return np.packbits(np.concatenate(self.pattern).astype(np.uint8)).tobytes()
+        bits = np.concatenate(self.pattern) if self.pattern else np.zeros(0)
+        return np.packbits(bits.astype(np.uint8)).tobytes()
 
     def inradius(self) -> float:
         r"""Radius of the largest disc inside the polygon (Chebyshev centre, an LP solved with
@@ -811,7 +812,10 @@ def grid_patterns_2d(net: ReLUNet, box, resolution: int = 400) -> np.ndarray:
     xs = x0 + (np.arange(res) + 0.5) * (x1 - x0) / res
     ys = y0 + (np.arange(res) + 0.5) * (y1 - y0) / res
     gx, gy = np.meshgrid(xs, ys)
-    bits = np.hstack(net.activation_pattern(np.column_stack([gx.ravel(), gy.ravel()])))
+    pattern = net.activation_pattern(np.column_stack([gx.ravel(), gy.ravel()]))
+    if not pattern:  # an affine map: one pattern (the empty one)
+        return np.zeros((1, 0), dtype=bool)
+    bits = np.hstack(pattern)
     packed = np.ascontiguousarray(np.packbits(bits, axis=1))
     rows = packed.view(np.dtype((np.void, packed.shape[1])))[:, 0]
     _, first = np.unique(rows, return_index=True)  # 1-D unique on packed rows: fast

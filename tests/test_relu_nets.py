@@ -316,3 +316,29 @@ def test_bad_inputs_name_the_argument():
         rn.sawtooth_net(0)
     with pytest.raises(ValueError, match="depth"):
         net.deepen(1)
+
+
+def test_affine_nets_have_one_piece_and_one_region():
+    aff = rn.ReLUNet([[[2.0, -1.0]]], [[0.5]])
+    box = (-1.0, 1.0, -1.0, 1.0)
+    assert aff.depth == 1 and aff.size == 0 and aff.width == 0
+    assert rn.count_regions_2d(aff, box) == 1 and rn.count_pieces_2d(aff, box) == 1
+    assert rn.count_regions_grid_2d(aff, box, 10) == 1
+    assert rn.count_pieces_1d(rn.ReLUNet([[[3.0]]])) == 1
+
+
+def test_plot_regions_draws_one_polygon_per_region():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    net = rn.ReLUNet.random((2, 5, 5, 1), _rng(14))
+    box = (-2.0, 2.0, -2.0, 2.0)
+    fig, ax = plt.subplots()
+    rn.plot_regions_2d(net, box, ax)
+    (coll,) = ax.collections
+    assert len(coll.get_paths()) == rn.count_regions_2d(net, box)
+    plt.close(fig)
+    with pytest.raises(TypeError, match="regions"):
+        rn.plot_regions_2d(net, box, regions=["a"])
