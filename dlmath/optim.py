@@ -86,12 +86,16 @@ class _ForeachOptimizer(torch.optim.Optimizer):
             raise
 
     @staticmethod
-    def _buckets(params: list[torch.Tensor]) -> list[list[int]]:
-        """Indices of ``params`` grouped by (device, dtype), so each foreach call is uniform."""
+    def _buckets(
+        params: list[torch.Tensor], *lists: list[torch.Tensor]
+    ) -> Iterable[tuple[list[torch.Tensor], ...]]:
+        """Yield ``params`` and the parallel ``lists`` split by (device, dtype) of ``params``, so
+        that every foreach call sees tensors of one kind."""
         out: dict[tuple[Any, Any], list[int]] = {}
         for i, p in enumerate(params):
             out.setdefault((p.device, p.dtype), []).append(i)
-        return list(out.values())
+        for idx in out.values():
+            yield tuple([lst[i] for i in idx] for lst in (params, *lists))
 
     @staticmethod
     def _with_grad(group: dict[str, Any]) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
@@ -182,10 +186,7 @@ class RMSProp(_ForeachOptimizer):
                 continue
             (vs,) = self._state_tensors(params, "v")
             b2, xi, lr = group["beta2"], group["xi"], group["lr"]
-            for idx in self._buckets(params):
-                p = [params[i] for i in idx]
-                g = [grads[i] for i in idx]
-                v = [vs[i] for i in idx]
+            for p, g, v in self._buckets(params, grads, vs):
                 torch._foreach_mul_(v, b2)
                 torch._foreach_addcmul_(v, g, g, value=1.0 - b2)
                 if group["xi_placement"] == "inside":
@@ -272,11 +273,7 @@ class Adam(_ForeachOptimizer):
             ms, vs = self._state_tensors(params, "m", "v")
             b1, b2, xi, lr = group["beta1"], group["beta2"], group["xi"], group["lr"]
             inside = group["xi_placement"] == "inside"
-            for idx in self._buckets(params):
-                p = [params[i] for i in idx]
-                g = [grads[i] for i in idx]
-                m = [ms[i] for i in idx]
-                v = [vs[i] for i in idx]
+            for p, g, m, v in self._buckets(params, grads, ms, vs):
                 torch._foreach_lerp_(m, g, 1.0 - b1)
                 torch._foreach_mul_(v, b2)
                 torch._foreach_addcmul_(v, g, g, value=1.0 - b2)
@@ -372,16 +369,15 @@ class NAG(_ForeachOptimizer):
         for group in shifted:
             params = [p for p in group["params"] if p.requires_grad]
             vs = self._velocities(params)
-            for idx in self._buckets(params):
-                torch._foreach_add_([params[i] for i in idx], [vs[i] for i in idx], alpha=group["momentum"])
+            for p, v in self._buckets(params, vs):
+                torch._foreach_add_(p, v, alpha=group["momentum"])
             moved.append((group, params, vs))
         loss = self._call(closure)
         for group, params, vs in moved:  # undo the shift where no gradient came back
             idle = [i for i, p in enumerate(params) if p.grad is None]
             if idle:
-                torch._foreach_add_(
-                    [params[i] for i in idle], [vs[i] for i in idle], alpha=-group["momentum"]
-                )
+                for p, v in self._buckets([params[i] for i in idle], [vs[i] for i in idle]):
+                    torch._foreach_add_(p, v, alpha=-group["momentum"])
         for group in self.param_groups:
             params, grads = self._with_grad(group)
             if not params:
@@ -390,10 +386,7 @@ class NAG(_ForeachOptimizer):
             for p in params:
                 self.state[p]["step"] += 1
             mu, lr = group["momentum"], group["lr"]
-            for idx in self._buckets(params):
-                p = [params[i] for i in idx]
-                g = [grads[i] for i in idx]
-                v = [vs[i] for i in idx]
+            for p, g, v in self._buckets(params, grads, vs):
                 if group["form"] == "sutskever":
                     # params hold x_t + mu v_t; x_{t+1} = (x_t + mu v_t) - mu v_t + v_{t+1}
                     torch._foreach_add_(p, v, alpha=-mu)
