@@ -282,19 +282,21 @@ def zonotope_support_net(B):
     )
 
 
-def zonotope_vertices(B) -> np.ndarray:
+def zonotope_vertices(B, *, return_directions: bool = False):
     """Thm 3.6: the vertices ``Σ_i ε_i b_i`` of ``Z(B)``, one per cell of the central hyperplane
     arrangement ``{r : ⟨r, b_i⟩ = 0}`` (``ε`` = the cell's sign vector).
 
     Cells are built generator by generator; a sign vector is kept when the LP
-    ``ε_i ⟨r, b_i⟩ ≥ 1 ∀i`` is feasible (scipy HiGHS). Independent of ``ConvexHull``.
+    ``ε_i ⟨r, b_i⟩ ≥ 1 ∀i`` is feasible (scipy HiGHS). Independent of ``ConvexHull``. With
+    ``return_directions=True`` also returns, per vertex ``v``, a direction ``r`` strictly inside
+    its cell (the LP's solution), on which ``γ_Z(r) = ⟨r, v⟩``.
     """
     B = np.asarray(_generators(B), dtype=float)
     m, n = B.shape
-    cells = [np.zeros(0)]
+    cells = [(np.zeros(0), np.zeros(n))]
     for j in range(m):
         grown = []
-        for eps in cells:
+        for eps, _ in cells:
             for s in (1.0, -1.0):
                 e = np.append(eps, s)
                 res = linprog(
@@ -305,9 +307,12 @@ def zonotope_vertices(B) -> np.ndarray:
                     method="highs",
                 )
                 if res.status == 0:
-                    grown.append(e)
+                    grown.append((e, res.x))
         cells = grown
-    return np.array([e @ B for e in cells])
+    vertices = np.array([e @ B for e, _ in cells])
+    if return_directions:
+        return vertices, np.array([r for _, r in cells])
+    return vertices
 
 
 def zonotope_hard_net(B, a_list: list, M: float = 1.0):

@@ -225,3 +225,14 @@ def test_zonotope_hard_net_piece_count(m, w, k):
 def test_bad_inputs(call, exc):
     with pytest.raises(exc):
         call()
+
+
+def test_zonotope_vertex_directions_lie_in_their_cells():
+    B = np.random.default_rng(11).normal(size=(5, 3))
+    V, R = C.zonotope_vertices(B, return_directions=True)
+    assert V.shape == R.shape == (22, 3)
+    signs = np.sign(R @ B.T)
+    np.testing.assert_allclose(signs @ B, V)  # the cell's sign vector gives its vertex
+    assert np.all(np.abs(R @ B.T) >= 1 - 1e-7)  # strictly inside: |<r, b_i>| >= 1
+    g = C.zonotope_support_net(B)
+    np.testing.assert_allclose(g(R), np.einsum("ij,ij->i", R, V), rtol=1e-9)
