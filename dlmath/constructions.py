@@ -287,7 +287,9 @@ def zonotope_vertices(B, *, return_directions: bool = False):
     arrangement ``{r : ⟨r, b_i⟩ = 0}`` (``ε`` = the cell's sign vector).
 
     Cells are built generator by generator; a sign vector is kept when the LP
-    ``ε_i ⟨r, b_i⟩ ≥ 1 ∀i`` is feasible (scipy HiGHS). Independent of ``ConvexHull``. With
+    ``ε_i ⟨r, b_i⟩ ≥ 1 ∀i`` is feasible (scipy HiGHS). A cell's known interior point already
+    settles the side it lies on, so only the other side needs an LP. Independent of
+    ``ConvexHull``. With
     ``return_directions=True`` also returns, per vertex ``v``, a direction ``r`` strictly inside
     its cell (the LP's solution), on which ``γ_Z(r) = ⟨r, v⟩``.
     """
@@ -296,8 +298,13 @@ def zonotope_vertices(B, *, return_directions: bool = False):
     cells = [(np.zeros(0), np.zeros(n))]
     for j in range(m):
         grown = []
-        for eps, _ in cells:
+        for eps, r in cells:
+            t = float(r @ B[j])
+            if j > 0 and t != 0.0:  # the known interior point already fixes one side: no LP
+                grown.append((np.append(eps, np.sign(t)), r * max(1.0, 1.0 / abs(t))))
             for s in (1.0, -1.0):
+                if j > 0 and t != 0.0 and s == np.sign(t):
+                    continue
                 e = np.append(eps, s)
                 res = linprog(
                     np.zeros(n),
