@@ -573,7 +573,8 @@ def pieces_1d(net: ReLUNet, lo=-np.inf, hi=np.inf, *, exact: bool = False, tol: 
     s, c = slope[first], icpt[first]
     if net.output_dim == 1:
         s, c = s[:, 0], c[:, 0]
-    return PWL1D(knots=knots[change], slopes=s, intercepts=c, lo=lo, hi=hi)
+    knots = knots[change] if exact else knots[change] + 0.0  # + 0.0 turns -0.0 into 0.0
+    return PWL1D(knots=knots, slopes=s, intercepts=c, lo=lo, hi=hi)
 
 
 def breakpoints_1d(
