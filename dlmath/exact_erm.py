@@ -266,7 +266,8 @@ def _solve_qp(M, G, y):
 def _net_from_theta(theta, s, n, bias) -> TwoLayerReLU:
     w = len(s)
     T = np.asarray(theta[: w * (n + 1)]).reshape(w, n + 1)
-    return TwoLayerReLU(T[:, :n].copy(), T[:, n].copy(), np.asarray(s, float), float(theta[-1]) if bias else 0.0)
+    c = float(theta[-1]) if bias else 0.0
+    return TwoLayerReLU(T[:, :n].copy(), T[:, n].copy(), np.asarray(s, float), c)
 
 
 def _cells(N: int, w: int, naive: bool):
