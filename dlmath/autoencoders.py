@@ -326,7 +326,7 @@ def run_experiment(settings: dict[str, Any]) -> dict[str, Any]:
 STUDY_SCALES: dict[str, dict[str, Any]] = {
     "smoke": dict(source="mnist_5k", n_train=200, n_train_full_batch=200, n_test=500,
                   width=16, depths=(3,), batch_sizes=(None, 100), n_steps=150, eval_every=25,
-                  lrs={"adam": (3e-3, 1e-2), "nag": (1e-3, 3e-3)}, xis=(1e-8, 1e-1),
+                  lrs={"adam": (3e-3, 1e-2), "nag": (3e-3, 1e-2)}, xis=(1e-8, 1e-1),
                   hessian_every=50, hessian_n=100, lanczos_ncv=40, hessian_depths=(3,),
                   hessian_batch_sizes=(None,)),
     "default": dict(source="mnist_5k", n_train=500, n_train_full_batch=500, n_test=1000,
