@@ -31,8 +31,8 @@ book (the paper's text was not available; see the chapter).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, Protocol
 
 import torch
 
@@ -50,12 +50,33 @@ __all__ = [
     "adam_sufficient_step",
     "adam_iteration_bound",
     "run_deterministic",
+    "Closure",
+    "LossFunction",
+    "OptimizerFactory",
 ]
 
 XI_PLACEMENTS = ("inside", "outside")
 NAG_FORMS = ("sutskever", "lookahead")
 
-Closure = Callable[[], Any]
+
+class Closure(Protocol):
+    """What ``step(closure)`` accepts: zero the gradients, compute the loss, call
+    ``backward()`` and return the loss."""
+
+    def __call__(self) -> Any: ...
+
+
+class LossFunction(Protocol):
+    """A function :math:`f` of one parameter tensor, returning a scalar tensor."""
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor: ...
+
+
+class OptimizerFactory(Protocol):
+    """Builds an optimizer for a list of parameter tensors, e.g.
+    ``lambda p: Adam(p, lr=1e-3)``."""
+
+    def __call__(self, params: list[torch.Tensor]) -> torch.optim.Optimizer: ...
 
 
 def _check_lr(lr: Any) -> float:
@@ -487,9 +508,9 @@ def adam_iteration_bound(L: float, sigma: float, xi: float, beta1: float, eps: f
 
 
 def run_deterministic(
-    loss_fn: Callable[[torch.Tensor], torch.Tensor],
+    loss_fn: LossFunction,
     x0: torch.Tensor,
-    make_optimizer: Callable[[list[torch.Tensor]], torch.optim.Optimizer],
+    make_optimizer: OptimizerFactory,
     n_steps: int,
     *,
     eps: float | None = None,
