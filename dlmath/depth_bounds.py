@@ -138,7 +138,7 @@ def fit_relu_net(
     The net is trained on the standardized input ``u = (x − mean)/std`` (so that the initial
     kinks fall among the data) and returned, with that affine map folded into its first layer,
     as a :class:`dlmath.relu_nets.ReLUNet` of ``x``. The global torch RNG is left untouched
-    (the initialization uses its own seed).
+    (the initialization uses its own seed). Training runs on one CPU thread.
     """
     import torch
 
@@ -162,12 +162,17 @@ def fit_relu_net(
     yt = torch.as_tensor(y)[:, None]
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=steps)
-    for _ in range(steps):
-        opt.zero_grad()
-        loss = torch.mean((model(xt) - yt) ** 2)
-        loss.backward()
-        opt.step()
-        sched.step()
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # tiny problems: extra threads only add overhead (and contention)
+    try:
+        for _ in range(steps):
+            opt.zero_grad()
+            loss = torch.mean((model(xt) - yt) ** 2)
+            loss.backward()
+            opt.step()
+            sched.step()
+    finally:
+        torch.set_num_threads(threads)
     net = ReLUNet.from_torch(model)
     ws, bs = list(net.weights), list(net.biases)
     ws[0], bs[0] = ws[0] / std, bs[0] - ws[0][:, 0] * mean / std
