@@ -147,3 +147,10 @@ def test_bad_inputs():
         ee.erm_pwl_1d(np.zeros(3), np.zeros(3), 0)
     with pytest.raises(ValueError, match="method"):
         ee.count_subproblems(5, 2, 2, method="all")
+
+
+def test_conversion_to_relu_net():
+    X, y = _teacher(5, seed=8)
+    net = ee.erm_depth2(X, y, 2).net
+    rnet = net.to_relu_net()
+    assert np.allclose(np.ravel(rnet(X)), net(X), atol=1e-12)
