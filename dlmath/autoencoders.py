@@ -49,6 +49,16 @@ __all__ = [
     "train_autoencoder",
     "run_experiment",
     "DIVERGED_LOSS",
+    "STUDY_SCALES",
+    "STUDY_CONFIGS",
+    "config_label",
+    "regime_label",
+    "study_settings",
+    "with_hessian",
+    "best_runs",
+    "run_study",
+    "load_study",
+    "findings",
 ]
 
 #: A training loss above this (or NaN/inf) counts as divergence and stops the run.

@@ -10,7 +10,7 @@ differentiating the gradient a second time (Pearlmutter's trick),
 
 at the cost of about two gradient evaluations. :func:`hessian_operator` wraps this product in a
 :class:`scipy.sparse.linalg.LinearOperator`, and :func:`min_hessian_eigenvalue` hands it to
-ARPACK's implicitly restarted Lanczos method (:func:`scipy.sparse.linalg.eigsh`) to find
+ARPACK's implicitly restarted Lanczos method (``scipy.sparse.linalg.eigsh``) to find
 :math:`\\lambda_{\\min}(H)`, the quantity the thesis tracks along training of autoencoders
 (Chapter 5, the comparison of ADAM with Nesterov acceleration): a negative value means the
 iterate sits near a saddle or in a non-convex region, an increasing one that the optimizer is
@@ -158,7 +158,7 @@ def extreme_hessian_eigenvalue(
 ) -> HessianEig:
     """Smallest (``which="SA"``) or largest (``"LA"``) eigenvalue of the Hessian by Lanczos.
 
-    Calls :func:`scipy.sparse.linalg.eigsh` with ``k=1`` on :math:`H - \\sigma I`
+    Calls ``scipy.sparse.linalg.eigsh`` with ``k=1`` on :math:`H - \\sigma I`
     (:math:`\\sigma` = ``shift``), a Lanczos basis of ``ncv`` vectors, at most ``maxiter``
     restarts and ARPACK's relative tolerance ``tol``: a Ritz pair :math:`(\\theta, y)` is
     accepted when :math:`\\lVert (H-\\sigma I) y - \\theta y\\rVert \\le` ``tol`` :math:`|\\theta|`.

@@ -13,7 +13,7 @@ results exist, so plots can be made while a sweep is still running.
 
 Engines, not a home-made scheduler:
 
-* ``backend="joblib"`` (default): :class:`joblib.Parallel` with ``n_jobs`` processes
+* ``backend="joblib"`` (default): ``joblib.Parallel`` with ``n_jobs`` processes
   (all local cores by default); results stream back as they finish and the parent writes them.
 * ``backend="ray"``: Ray tasks on the cluster at ``address`` (``pip install "dlmath[ray]"``);
   each task asks for ``gpus_per_run`` GPUs (by default 1 when the cluster has GPUs), so that

@@ -8,7 +8,8 @@ The grid is :data:`dlmath.autoencoders.STUDY_SCALES` (``full``: Fashion-MNIST, 6
 training images, width 1000, 1/3/5 hidden layers, full batch on 10,000 images and mini-batches
 of 100, 10,000 steps, seven learning rates per optimizer); the runs go through
 :func:`dlmath.sweep.run_sweep`, so an interrupted sweep resumes where it stopped, and every run
-goes to a GPU when its worker has one. By default the results land in
+goes to a GPU when its worker has one (with joblib all processes share the local GPU: on a
+one-GPU machine ``--n-jobs 4`` keeps it busy without crowding it). By default the results land in
 ``chapters/05_adaptive_methods/results/ae_full/``, where the notebook
 ``03_autoencoders_vs_nag.ipynb`` plots them. The numbers are whatever the runs produce: commit
 them as written, never edited.
