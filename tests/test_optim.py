@@ -445,3 +445,38 @@ def test_run_deterministic_validates_and_records():
     )
     assert run["x"].shape == (6, 2) and run["hit"] is None
     assert run["f"][0] == pytest.approx(2.0) and run["f"][-1] < run["f"][0]
+
+
+@pytest.mark.parametrize(
+    "ours,ref",
+    [
+        (
+            lambda p: dop.Adam(p, lr=1e-3, bias_correction=True),
+            lambda p: torch.optim.Adam(p, lr=1e-3, foreach=True),
+        ),
+        (
+            lambda p: dop.RMSProp(p, lr=1e-3, beta2=0.99, xi_placement="outside"),
+            lambda p: torch.optim.RMSprop(p, lr=1e-3, alpha=0.99, foreach=True),
+        ),
+        (
+            lambda p: dop.NAG(p, lr=1e-2, momentum=0.99, form="lookahead"),
+            lambda p: torch.optim.SGD(p, lr=1e-2, momentum=0.99, nesterov=True, foreach=True),
+        ),
+    ],
+)
+def test_float32_relu_autoencoder_matches_torch(ours, ref):
+    """The chapter's setting: a float32 ReLU autoencoder (small), 100 mini-batch steps."""
+    X = torch.rand(64, 20, generator=torch.Generator().manual_seed(0))
+
+    def run(make):
+        torch.manual_seed(0)
+        net = torch.nn.Sequential(torch.nn.Linear(20, 16), torch.nn.ReLU(), torch.nn.Linear(16, 20))
+        opt = make(list(net.parameters()))
+        for t in range(N_STEPS):
+            batch = X[(t % 4) * 16 : (t % 4 + 1) * 16]
+            opt.zero_grad()
+            ((net(batch) - batch) ** 2).mean().backward()
+            opt.step()
+        return torch.cat([p.detach().flatten() for p in net.parameters()])
+
+    assert _max_diff(run(ours), run(ref)) < 1e-6
