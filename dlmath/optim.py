@@ -144,6 +144,22 @@ class _ForeachOptimizer(torch.optim.Optimizer):
                 lst.append(st[n])
         return lists
 
+    def _update(
+        self, group: dict[str, Any], params: list[torch.Tensor], grads: list[torch.Tensor]
+    ) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @torch.no_grad()
+    def step(self, closure: Closure | None = None) -> Any:
+        """Take one step; ``closure`` (optional) re-evaluates the loss and the gradients and its
+        loss is returned."""
+        loss = self._call(closure)
+        for group in self.param_groups:
+            params, grads = self._with_grad(group)
+            if params:
+                self._update(group, params, grads)
+        return loss
+
     @staticmethod
     def _call(closure: Closure | None) -> Any:
         if closure is None:
@@ -197,27 +213,19 @@ class RMSProp(_ForeachOptimizer):
         group["xi"] = _check_xi(group["xi"])
         check_choice(group["xi_placement"], "xi_placement", XI_PLACEMENTS)
 
-    @torch.no_grad()
-    def step(self, closure: Closure | None = None) -> Any:
-        """Take one RMSProp step; ``closure`` (optional) re-evaluates the loss and gradients."""
-        loss = self._call(closure)
-        for group in self.param_groups:
-            params, grads = self._with_grad(group)
-            if not params:
-                continue
-            (vs,) = self._state_tensors(params, "v")
-            b2, xi, lr = group["beta2"], group["xi"], group["lr"]
-            for p, g, v in self._buckets(params, grads, vs):
-                torch._foreach_mul_(v, b2)
-                torch._foreach_addcmul_(v, g, g, value=1.0 - b2)
-                if group["xi_placement"] == "inside":
-                    torch._foreach_add_(v, (1.0 - b2) * xi)
-                    denom = torch._foreach_sqrt(v)
-                else:
-                    denom = torch._foreach_sqrt(v)
-                    torch._foreach_add_(denom, xi)
-                torch._foreach_addcdiv_(p, g, denom, value=-lr)
-        return loss
+    def _update(self, group: dict[str, Any], params: list[torch.Tensor], grads: list[torch.Tensor]) -> None:
+        (vs,) = self._state_tensors(params, "v")
+        b2, xi, lr = group["beta2"], group["xi"], group["lr"]
+        for p, g, v in self._buckets(params, grads, vs):
+            torch._foreach_mul_(v, b2)
+            torch._foreach_addcmul_(v, g, g, value=1.0 - b2)
+            if group["xi_placement"] == "inside":
+                torch._foreach_add_(v, (1.0 - b2) * xi)
+                denom = torch._foreach_sqrt(v)
+            else:
+                denom = torch._foreach_sqrt(v)
+                torch._foreach_add_(denom, xi)
+            torch._foreach_addcdiv_(p, g, denom, value=-lr)
 
 
 class Adam(_ForeachOptimizer):
@@ -283,37 +291,29 @@ class Adam(_ForeachOptimizer):
         check_choice(group["xi_placement"], "xi_placement", XI_PLACEMENTS)
         group["bias_correction"] = check_bool(group["bias_correction"], "bias_correction")
 
-    @torch.no_grad()
-    def step(self, closure: Closure | None = None) -> Any:
-        """Take one ADAM step; ``closure`` (optional) re-evaluates the loss and gradients."""
-        loss = self._call(closure)
-        for group in self.param_groups:
-            params, grads = self._with_grad(group)
-            if not params:
-                continue
-            ms, vs = self._state_tensors(params, "m", "v")
-            b1, b2, xi, lr = group["beta1"], group["beta2"], group["xi"], group["lr"]
-            inside = group["xi_placement"] == "inside"
-            for p, g, m, v in self._buckets(params, grads, ms, vs):
-                torch._foreach_lerp_(m, g, 1.0 - b1)
-                torch._foreach_mul_(v, b2)
-                torch._foreach_addcmul_(v, g, g, value=1.0 - b2)
-                if inside:
-                    torch._foreach_add_(v, (1.0 - b2) * xi)
-                denom = torch._foreach_sqrt(v)
-                if group["bias_correction"]:
-                    steps = [self.state[q]["step"] for q in p]
-                    bc2 = [math.sqrt(1.0 - b2**s) for s in steps]
-                    torch._foreach_div_(denom, bc2)
-                    if not inside:
-                        torch._foreach_add_(denom, xi)
-                    step_sizes = [-lr / (1.0 - b1**s) for s in steps]
-                    torch._foreach_addcdiv_(p, m, denom, step_sizes)
-                else:
-                    if not inside:
-                        torch._foreach_add_(denom, xi)
-                    torch._foreach_addcdiv_(p, m, denom, value=-lr)
-        return loss
+    def _update(self, group: dict[str, Any], params: list[torch.Tensor], grads: list[torch.Tensor]) -> None:
+        ms, vs = self._state_tensors(params, "m", "v")
+        b1, b2, xi, lr = group["beta1"], group["beta2"], group["xi"], group["lr"]
+        inside = group["xi_placement"] == "inside"
+        for p, g, m, v in self._buckets(params, grads, ms, vs):
+            torch._foreach_lerp_(m, g, 1.0 - b1)
+            torch._foreach_mul_(v, b2)
+            torch._foreach_addcmul_(v, g, g, value=1.0 - b2)
+            if inside:
+                torch._foreach_add_(v, (1.0 - b2) * xi)
+            denom = torch._foreach_sqrt(v)
+            if group["bias_correction"]:
+                steps = [self.state[q]["step"] for q in p]
+                bc2 = [math.sqrt(1.0 - b2**s) for s in steps]
+                torch._foreach_div_(denom, bc2)
+                if not inside:
+                    torch._foreach_add_(denom, xi)
+                step_sizes = [-lr / (1.0 - b1**s) for s in steps]
+                torch._foreach_addcdiv_(p, m, denom, step_sizes)
+            else:
+                if not inside:
+                    torch._foreach_add_(denom, xi)
+                torch._foreach_addcdiv_(p, m, denom, value=-lr)
 
 
 class NAG(_ForeachOptimizer):
