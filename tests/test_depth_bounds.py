@@ -124,7 +124,11 @@ def test_zigzag_l1_lower_bound_holds_for_random_pwl():
 def test_fit_relu_net_fits_and_is_deterministic():
     x = np.linspace(-1, 1, 64)
     y = np.abs(x) - 0.3
+    import torch
+
+    threads = torch.get_num_threads()
     a = db.fit_relu_net([8], x, y, steps=400, lr=3e-2, seed=1)
+    assert torch.get_num_threads() == threads  # restored after training on one thread
     b = db.fit_relu_net([8], x, y, steps=400, lr=3e-2, seed=1)
     np.testing.assert_array_equal(a(x), b(x))
     assert np.mean((a(x) - y) ** 2) < 1e-3
