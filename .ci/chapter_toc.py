@@ -1,8 +1,8 @@
 """Write a toc and config for a one-chapter preview build: ``make chapter CH=03_relu_gate``.
 
-The preview keeps every chapter's ``index.md`` (so cross-links from the front page resolve) but
-only the named chapter's notebooks, and executes them (``force``) without touching the main
-jupyter-cache. Prints the path of the toc; the config is written next to it.
+The preview keeps the whole toc (so cross-links between pages resolve) but executes only the
+named chapter's notebooks (``force``, without touching the main jupyter-cache); the other
+notebooks are rendered without outputs. Prints the folder holding the toc and the config.
 """
 
 from __future__ import annotations
@@ -12,26 +12,25 @@ from pathlib import Path
 
 import yaml
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from execute import toc_files  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def main(chapter: str) -> None:
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    found = False
-    for part in toc["parts"]:
-        for ch in part["chapters"]:
-            if f"/{chapter}/" in ch["file"] + "/":
-                found = True
-            elif "sections" in ch and ch["file"].startswith("chapters/"):
-                del ch["sections"]
-    if not found:
+    files = toc_files(toc)
+    if not any(f.startswith(f"chapters/{chapter}/") for f in files):
         sys.exit(f"no chapter folder named {chapter!r} in _toc.yml")
+    others = sorted({f.split("/")[1] for f in files if f.startswith("chapters/")} - {chapter})
     out = ROOT / "_build" / f"chapter-{chapter}"
     out.mkdir(parents=True, exist_ok=True)
     (out / "_toc.yml").write_text(yaml.safe_dump(toc, sort_keys=False))
     cfg = yaml.safe_load((ROOT / "_config.yml").read_text())
     cfg["execute"]["execute_notebooks"] = "force"
     cfg["execute"].pop("cache", None)
+    cfg["execute"]["exclude_patterns"] = [f"chapters/{c}/*" for c in others]
     (out / "_config.yml").write_text(yaml.safe_dump(cfg, sort_keys=False))
     print(out)
 

@@ -28,22 +28,25 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def toc_notebooks(toc_path: Path) -> list[Path]:
-    """All ``.ipynb`` files that the toc names, in toc order."""
-    toc = yaml.safe_load(toc_path.read_text())
-    found: list[Path] = []
+def toc_files(toc: dict) -> list[str]:
+    """Every ``file:`` entry of a parsed ``_toc.yml`` (root, parts, chapters, sections), in order."""
+    found: list[str] = []
 
     def visit(entry: dict) -> None:
         if "file" in entry:
-            p = ROOT / (entry["file"] + ".ipynb")
-            if p.exists():
-                found.append(p)
+            found.append(entry["file"])
         for key in ("parts", "chapters", "sections"):
             for child in entry.get(key, []) or []:
                 visit(child)
 
     visit(toc)
     return found
+
+
+def toc_notebooks(toc_path: Path) -> list[Path]:
+    """All ``.ipynb`` files that the toc names, in toc order."""
+    paths = (ROOT / (f + ".ipynb") for f in toc_files(yaml.safe_load(toc_path.read_text())))
+    return [p for p in paths if p.exists()]
 
 
 def fingerprint() -> str:
