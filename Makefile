@@ -61,7 +61,7 @@ assignments-test: $(VENV)/done
 test: lint unit nb build mathcheck assignments-test
 
 bench: $(VENV)/done
-	@for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+	@for b in benchmarks/[!_]*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 chapter: $(VENV)/done
 	@test -n "$(CH)" || { echo "usage: make chapter CH=03_relu_gate"; exit 2; }

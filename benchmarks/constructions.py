@@ -17,24 +17,13 @@ Writes benchmarks/results/constructions.json and prints ratios. Run: python benc
 from __future__ import annotations
 
 import itertools
-import json
-import time
-from pathlib import Path
 
 import numpy as np
+from _bench import timed, write_results  # benchmarks/ is on sys.path when run as a script
 from scipy.spatial import ConvexHull
 
 from dlmath import constructions as cn
 from dlmath import depth_bounds as db
-
-
-def timed(fn, repeat: int = 2):
-    best, out = np.inf, None
-    for _ in range(repeat):
-        t = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t)
-    return out, best
 
 
 def hull_vertices(B: np.ndarray) -> int:
@@ -55,10 +44,7 @@ def main() -> None:
                      "hull_over_lp": t_hull / t_lp})
         print(f"n={n} m={m:2d}: {lp:4d} vertices; LP cells {t_lp:7.3f} s, ConvexHull of 2^m points "
               f"{t_hull:7.3f} s, ratio hull/LP {t_hull / t_lp:6.2f}")
-    out = Path(__file__).parent / "results" / "constructions.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps({"zonotope_vertices": rows}, indent=2))
-    print(f"wrote {out}")
+    write_results("constructions", {"zonotope_vertices": rows})
 
 
 if __name__ == "__main__":

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 
 import numpy as np
+from _bench import write_results  # benchmarks/ is on sys.path when run as a script
 
 from dlmath import exact_erm as ee
 
@@ -87,10 +87,7 @@ def main() -> None:
         ),
     }
     print(json.dumps(summary, indent=1))
-    out = Path(__file__).resolve().parent / "results" / "exact_erm.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps({"rows": rows, "summary": summary}, indent=1))
-    print(f"wrote {out}")
+    write_results("exact_erm", {"rows": rows, "summary": summary})
 
 
 if __name__ == "__main__":

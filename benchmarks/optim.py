@@ -18,13 +18,13 @@ Usage: ``python benchmarks/optim.py [--repeats 30] [--warmup 5] [--threads 1]``.
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import statistics
 import time
 from pathlib import Path
 
 import torch
+from _bench import write_results  # benchmarks/ is on sys.path when run as a script
 
 import dlmath
 from dlmath import optim as dop
@@ -142,9 +142,7 @@ def main() -> None:
         "meets_goal": worst <= GOAL,
         "results": results,
     }
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(payload, indent=2) + "\n")
-    print(f"wrote {args.out}")
+    write_results("optim", payload, args.out)
 
 
 if __name__ == "__main__":

@@ -14,13 +14,12 @@ benchmarks/results/relu_gate.json (relu_gate_batched_only.json with ``--skip-ref
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import time
-from pathlib import Path
 
 import numpy as np
+from _bench import write_results  # benchmarks/ is on sys.path when run as a script
 
 from dlmath import relu_gate as rg
 
@@ -70,11 +69,7 @@ def main() -> None:
               f"{out['max_abs_diff_final_log10_error_attacked']:.2e}, no attack "
               f"{out['max_abs_diff_final_log10_error_no_attack']:.2e} (errors there "
               f"<= {out['max_final_error_no_attack']:.1e}, rounding level)")  # fmt: skip
-    name = "relu_gate_batched_only.json" if args.skip_reference else "relu_gate.json"
-    path = Path(__file__).parent / "results" / name
-    path.parent.mkdir(exist_ok=True)
-    path.write_text(json.dumps(out, indent=2) + "\n")
-    print(f"wrote {path}")
+    write_results("relu_gate_batched_only" if args.skip_reference else "relu_gate", out)
 
 
 if __name__ == "__main__":

@@ -13,22 +13,10 @@ Writes benchmarks/results/relu_nets.json and prints ratios. Run: python benchmar
 
 from __future__ import annotations
 
-import json
-import time
-from pathlib import Path
-
 import numpy as np
+from _bench import timed, write_results  # benchmarks/ is on sys.path when run as a script
 
 from dlmath import relu_nets as rn
-
-
-def timed(fn, repeat: int = 3):
-    best, out = np.inf, None
-    for _ in range(repeat):
-        t = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t)
-    return out, best
 
 
 def grid_pieces(net: rn.ReLUNet, lo: float, hi: float, n: int) -> int:
@@ -90,10 +78,7 @@ def main() -> None:
             )
         )
 
-    out = Path(__file__).parent / "results" / "relu_nets.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps({"one_d": one_d, "two_d": two_d}, indent=2, default=str))
-    print(f"wrote {out}")
+    write_results("relu_nets", {"one_d": one_d, "two_d": two_d})
 
 
 if __name__ == "__main__":

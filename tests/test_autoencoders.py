@@ -10,15 +10,6 @@ from dlmath import autoencoders as ae
 from dlmath import optim
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Many tiny torch ops: one thread avoids OpenMP oversubscription under pytest-xdist."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 @pytest.fixture(scope="module")
 def data():
     return ae.load_autoencoder_data(n_train=200, n_test=100)

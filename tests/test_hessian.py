@@ -9,15 +9,6 @@ from dlmath import hessian as hs
 from dlmath.autoencoders import make_autoencoder, reconstruction_loss
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Many tiny torch ops: one thread avoids OpenMP oversubscription under pytest-xdist."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 def tiny_problem(n_in=6, width=5, n_hidden=2, n=40, seed=0):
     model = make_autoencoder(n_in, width, n_hidden, seed=seed, dtype=torch.float64)
     X = torch.rand(n, n_in, dtype=torch.float64, generator=torch.Generator().manual_seed(seed))
