@@ -9,8 +9,8 @@ NBVAL := --nbval-lax --nbval-current-env --nbval-sanitize-with .ci/nbval_sanitiz
 # One torch/OpenMP thread per notebook kernel: kernels run in parallel (oversubscription is 7x slower).
 PAR_ENV := OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 PYDEVD_DISABLE_FILE_VALIDATION=1 DLMATH_PROGRESS=0
 
-.PHONY: book test install lint unit nb notebooks-clean execute build mathcheck assignments \
-        assignments-test bench clean serve mathjax chapter help
+.PHONY: book test install lint unit nb execute build mathcheck assignments \
+        assignments-test bench clean serve mathjax chapter help determinism
 
 help:
 	@echo "make book         install, execute all notebooks (DLMATH_SCALE=default) and build _build/html"
@@ -19,6 +19,7 @@ help:
 	@echo "make assignments  generate student notebooks + autograders into assignments/"
 	@echo "make bench        run benchmarks/*.py (JSON results in benchmarks/results/)"
 	@echo "make chapter CH=03_relu_gate   build only that chapter (quick preview, _build/chapter)"
+	@echo "make determinism  run every notebook twice and compare outputs and figures"
 	@echo "make clean        remove _build, assignments and caches"
 
 $(VENV)/done: requirements.txt pyproject.toml
@@ -56,9 +57,13 @@ assignments: $(VENV)/done
 	$(BIN)/python .ci/make_assignments.py
 
 assignments-test: $(VENV)/done
-	$(BIN)/pytest .ci/test_assignments.py -q -p no:cacheprovider
+	$(BIN)/pytest .ci/test_assignments.py -q -p no:cacheprovider -n $(JOBS)
 
 test: lint unit nb build mathcheck assignments-test
+
+# Run every notebook twice (smoke scale) and compare all outputs and figures.
+determinism: $(VENV)/done
+	$(PAR_ENV) DLMATH_SCALE=$${DLMATH_SCALE:-smoke} $(BIN)/python .ci/check_determinism.py
 
 bench: $(VENV)/done
 	@for b in benchmarks/[!_]*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
