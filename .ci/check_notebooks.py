@@ -5,7 +5,9 @@
 * a ``# Title`` without a number, a Colab cell tagged ``remove-cell`` that installs dlmath from
   ``repository.url`` of ``_config.yml``, ``import dlmath``, at least one check cell (``assert``),
   and ``## Summary`` and ``## Exercises`` sections;
-* no visible ``NBVAL_*`` comments (tags are used instead).
+* no visible ``NBVAL_*`` comments (tags are used instead);
+* chapter ``index.md`` pages use ``{rubric}`` instead of ``##`` headings (a numbered toc would
+  number those headings and push the chapter's notebooks to 2.3, 2.4, ...).
 Exit status 1 with one line per problem.
 """
 
@@ -83,6 +85,10 @@ def main() -> int:
             issues.append("not listed in _toc.yml")
         for msg in issues:
             print(f"{p.relative_to(ROOT)}: {msg}")
+            status = 1
+    for index in sorted((ROOT / "chapters").glob("*/index.md")):
+        if re.search(r"^#{2,6}\s", index.read_text(), re.M):
+            print(f"{index.relative_to(ROOT)}: uses a ## heading (use a {{rubric}} on index pages)")
             status = 1
     print(f"check_notebooks: {len(notebooks)} notebooks, {'ok' if status == 0 else 'problems found'}")
     return status
