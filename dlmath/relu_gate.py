@@ -302,20 +302,26 @@ def attack_noise(kind: str, theta, mask, *, uniforms=None, X=None, direction=Non
     ``theta`` is a scalar or an array broadcasting against ``mask`` (numpy rules).
     """
     check_choice(kind, "kind", ATTACKS)
-    mask = np.asarray(mask, dtype=float)
-    theta = np.asarray(theta, dtype=float)
-    if np.any(theta < 0) or not np.all(np.isfinite(theta)):
+    mask = as_float_array(mask, "mask", min_size=1)
+    if mask.ndim == 0 or np.any((mask != 0) & (mask != 1)):
+        raise ValueError(f"mask must be an array of 0/1 (or bool) attack indicators, got shape {mask.shape}")
+    theta = as_float_array(theta, "theta")
+    if np.any(theta < 0):
         raise ValueError("theta must be finite and >= 0")
     if kind == "alternating":
         pattern = np.resize([-1.0, 1.0], mask.shape[-1])
     elif kind == "uniform":
         if uniforms is None:
             raise ValueError("uniforms must be given for kind='uniform'")
-        pattern = np.asarray(uniforms, dtype=float)
+        pattern = as_float_array(uniforms, "uniforms")
+        if np.any(np.abs(pattern) > 1):
+            raise ValueError("uniforms must lie in [-1, 1] (the attack is bounded by theta)")
     else:
         if X is None or direction is None:
             raise ValueError("X and direction must be given for kind='correlated'")
-        pattern = np.sign(np.asarray(X) @ np.asarray(direction, dtype=float))
+        X = as_float_array(X, "X", ndim=(2, 3, 4))
+        direction = as_float_array(direction, "direction", shape=(X.shape[-1],))
+        pattern = np.sign(X @ direction)
     return mask * theta * pattern
 
 

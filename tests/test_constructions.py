@@ -202,28 +202,29 @@ def test_zonotope_hard_net_piece_count(m, w, k):
 
 # ---------------------------------------------------------------- bad inputs
 @pytest.mark.parametrize(
-    ("call", "exc"),
+    ("call", "exc", "match"),
     [
-        (lambda: C.max_affine_net(np.ones((1, 2))), ValueError),
-        (lambda: C.max_affine_net(np.ones(3)), ValueError),
-        (lambda: C.max_affine_net(np.ones((3, 2)), np.ones(2)), ValueError),
-        (lambda: C.max_affine_net("A"), TypeError),
-        (lambda: C.pwl1d_to_relu_net([1, 0], [0, 0], 1, 1), ValueError),
-        (lambda: C.pwl1d_to_relu_net([0, 1], [0], 1, 1), ValueError),
-        (lambda: C.pwl1d_to_relu_net([], [], 1, 1), ValueError),
-        (lambda: C.pwl1d_to_relu_net([0, 1], [0, 1], "a", 1), TypeError),
-        (lambda: C.pwl1d_to_relu_net([0, np.nan], [0, 1], 1, 1), ValueError),
-        (lambda: C.min_two_layer_size(np.arange(21.0), np.arange(21.0) ** 2, 0, 1), ValueError),
-        (lambda: C.zigzag([0.5, 0.2], 1.0), ValueError),
-        (lambda: C.zigzag([0.5, 1.0], 1.0), ValueError),
-        (lambda: C.zigzag([0.5], -1.0), ValueError),
-        (lambda: C.compose_hard([], 1.0), ValueError),
-        (lambda: C.zonotope_support_net(np.zeros((2, 2))), ValueError),
-        (lambda: C.zonotope_vertices(np.ones(3)), ValueError),
+        (lambda: C.max_affine_net(np.ones((1, 2))), ValueError, "A must"),
+        (lambda: C.max_affine_net(np.ones(3)), ValueError, "A must"),
+        (lambda: C.max_affine_net(np.ones((3, 2)), np.ones(2)), ValueError, "c must"),
+        (lambda: C.max_affine_net("A"), TypeError, "A must"),
+        (lambda: C.pwl1d_to_relu_net([1, 0], [0, 0], 1, 1), ValueError, "breakpoints must"),
+        (lambda: C.pwl1d_to_relu_net([0, 1], [0], 1, 1), ValueError, "values must"),
+        (lambda: C.pwl1d_to_relu_net([], [], 1, 1), ValueError, "breakpoints must"),
+        (lambda: C.pwl1d_to_relu_net([0, 1], [0, 1], "a", 1), TypeError, "s_left must"),
+        (lambda: C.pwl1d_to_relu_net([0, np.nan], [0, 1], 1, 1), ValueError, "breakpoints must"),
+        (lambda: C.min_two_layer_size(np.arange(21.0), np.arange(21.0) ** 2, 0, 1), ValueError,
+         "breakpoints must"),
+        (lambda: C.zigzag([0.5, 0.2], 1.0), ValueError, "a must"),
+        (lambda: C.zigzag([0.5, 1.0], 1.0), ValueError, "a must"),
+        (lambda: C.zigzag([0.5], -1.0), ValueError, "M must"),
+        (lambda: C.compose_hard([], 1.0), ValueError, "a_list must"),
+        (lambda: C.zonotope_support_net(np.zeros((2, 2))), ValueError, "B must"),
+        (lambda: C.zonotope_vertices(np.ones(3)), ValueError, "B must"),
     ],
 )
-def test_bad_inputs(call, exc):
-    with pytest.raises(exc):
+def test_bad_inputs(call, exc, match):
+    with pytest.raises(exc, match=match):
         call()
 
 

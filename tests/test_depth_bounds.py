@@ -76,23 +76,23 @@ def test_montufar_bound():
 
 
 @pytest.mark.parametrize(
-    ("call", "exc"),
+    ("call", "exc", "match"),
     [
-        (lambda: db.max_pieces_1d([]), ValueError),
-        (lambda: db.max_pieces_1d("22"), TypeError),
-        (lambda: db.max_pieces_1d([2, 0]), ValueError),
-        (lambda: db.max_pieces_1d([2.5]), TypeError),
-        (lambda: db.depth_gap_size_bound(3, 2, 4), ValueError),
-        (lambda: db.depth_gap_size_bound(3, 1, 1), ValueError),
-        (lambda: db.cor34_size_bound(1), ValueError),
-        (lambda: db.approx_size_threshold(3, 2, 1, 0.25), ValueError),
-        (lambda: db.zonotope_vertex_bound(0, 3), ValueError),
-        (lambda: db.montufar_regions_bound(3, [2, 5]), ValueError),
-        (lambda: db.min_size_for_pieces(0, 2), ValueError),
+        (lambda: db.max_pieces_1d([]), ValueError, "widths must"),
+        (lambda: db.max_pieces_1d("22"), TypeError, "widths must"),
+        (lambda: db.max_pieces_1d([2, 0]), ValueError, r"widths\[1\] must"),
+        (lambda: db.max_pieces_1d([2.5]), TypeError, r"widths\[0\] must"),
+        (lambda: db.depth_gap_size_bound(3, 2, 4), ValueError, "k_prime must"),
+        (lambda: db.depth_gap_size_bound(3, 1, 1), ValueError, "w must"),
+        (lambda: db.cor34_size_bound(1), ValueError, "k must"),
+        (lambda: db.approx_size_threshold(3, 2, 1, 0.25), ValueError, "delta must"),
+        (lambda: db.zonotope_vertex_bound(0, 3), ValueError, "n must"),
+        (lambda: db.montufar_regions_bound(3, [2, 5]), ValueError, "widths must"),
+        (lambda: db.min_size_for_pieces(0, 2), ValueError, "p must"),
     ],
 )
-def test_bad_inputs(call, exc):
-    with pytest.raises(exc):
+def test_bad_inputs(call, exc, match):
+    with pytest.raises(exc, match=match):
         call()
 
 
