@@ -36,12 +36,12 @@ from types import SimpleNamespace
 import numpy as np
 
 from ._validate import as_float_array, check_choice, check_int, check_real
+from .relu_nets import relu  # the one rectifier of the package (not re-exported in __all__)
 
 __all__ = [
     "DISTRIBUTIONS",
     "ALGORITHMS",
     "ATTACKS",
-    "relu",
     "sample_inputs",
     "InputMoments",
     "input_moments",
@@ -74,11 +74,6 @@ DISTRIBUTIONS = ("normal", "laplace", "student_t", "mixture")
 ALGORITHMS = ("tron", "sgd", "sgd_first_sample")
 ATTACKS = ("alternating", "uniform", "correlated")
 _CHUNK = 256  # at most this many iterations of random numbers are drawn at once
-
-
-def relu(z):
-    """:math:`\\sigma(z) = \\max\\{0, z\\}` elementwise."""
-    return np.maximum(z, 0.0)
 
 
 # ----------------------------------------------------------------------------- input laws
