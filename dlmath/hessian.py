@@ -35,11 +35,19 @@ __all__ = ["flat_grad", "hvp", "HessianOperator", "hessian_operator", "HessianEi
 def _params(params) -> list[torch.Tensor]:
     if isinstance(params, torch.nn.Module):
         params = list(params.parameters())
+    elif isinstance(params, torch.Tensor):  # one tensor, not the list of its rows
+        params = [params]
+    try:
+        params = list(params)
+    except TypeError as exc:
+        raise TypeError(
+            f"params must be torch tensors or a torch.nn.Module, got {type(params).__name__}"
+        ) from exc
+    if not all(isinstance(p, torch.Tensor) for p in params):
+        raise TypeError("params must be torch tensors or a torch.nn.Module")
     params = [p for p in params if p.requires_grad]
     if not params:
         raise ValueError("params must contain at least one tensor with requires_grad=True")
-    if not all(isinstance(p, torch.Tensor) for p in params):
-        raise TypeError("params must be torch tensors or a torch.nn.Module")
     return params
 
 

@@ -110,3 +110,14 @@ def test_bad_inputs():
         hs.min_hessian_eigenvalue(lambda: (x**2).sum(), [x], tol=0.0)
     with pytest.raises(ValueError, match="ncv"):
         hs.min_hessian_eigenvalue(lambda: (x**2).sum(), [x], ncv=2)
+
+
+def test_single_tensor_params_and_non_tensor_params():
+    # A bare tensor is one parameter (not the list of its rows): H = diag(2, 6 x) for sum(x^2 + x^3)
+    x = torch.tensor([1.0, 2.0], dtype=torch.float64, requires_grad=True)
+    loss = lambda: (x**2 + x**3).sum()  # noqa: E731
+    np.testing.assert_allclose(hs.hvp(loss, x, [1.0, 1.0]), [2 + 6 * 1.0, 2 + 6 * 2.0])
+    with pytest.raises(TypeError, match="params"):
+        hs.hessian_operator(loss, [1.0])
+    with pytest.raises(TypeError, match="params"):
+        hs.hessian_operator(loss, 3)
