@@ -336,21 +336,27 @@ class SweepResult:
     thetas: np.ndarray
     w_final: np.ndarray
 
+    def _index(self, algorithm: str) -> int:
+        return self.algorithms.index(check_choice(algorithm, "algorithm", self.algorithms))
+
     def curve(self, algorithm: str, setting: int = 0) -> np.ndarray:
         """The error curve of one algorithm and setting."""
-        return self.errors[self.algorithms.index(algorithm), setting]
+        setting = check_int(setting, "setting", min_value=-self.errors.shape[1],
+                            max_value=self.errors.shape[1] - 1)
+        return self.errors[self._index(algorithm), setting]
 
     def plateau(self, algorithm: str, frac: float = 0.25) -> np.ndarray:
         """Per setting, the root-mean-square error over the last ``frac`` of the recorded points
         (the level of an error floor, :math:`\\sqrt{E\\|w_t-w_*\\|^2}` at stationarity)."""
         frac = check_real(frac, "frac", low=0.0, high=1.0, low_inclusive=False)
-        e = self.errors[self.algorithms.index(algorithm)]
+        e = self.errors[self._index(algorithm)]
         m = max(1, int(round(frac * e.shape[-1])))
         return np.sqrt(np.mean(e[:, -m:] ** 2, axis=-1))
 
     def final(self, algorithm: str, last: int = 1) -> np.ndarray:
         """Per setting, the geometric mean of the last ``last`` recorded errors (a plateau level)."""
-        e = self.errors[self.algorithms.index(algorithm), :, -last:]
+        last = check_int(last, "last", min_value=1)  # -0: would select every error
+        e = self.errors[self._index(algorithm), :, -last:]
         return np.exp(np.log(np.maximum(e, 1e-300)).mean(axis=-1))
 
 

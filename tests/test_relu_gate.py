@@ -244,3 +244,17 @@ def test_fit_tron_decreases_training_error():
 def test_bad_inputs(small_net, call, exc, match):
     with pytest.raises(exc, match=match):
         call(small_net)
+
+
+def test_sweep_result_summaries_and_bad_arguments():
+    errors = np.array([[[8.0, 4.0, 1.0, 4.0]], [[1.0, 1.0, 3.0, 4.0]]])  # (algorithms, settings, points)
+    res = rg.SweepResult(errors, np.arange(4), ("tron", "sgd"), np.zeros(1), np.zeros(1), np.zeros((2, 1, 3)))
+    np.testing.assert_array_equal(res.curve("sgd", 0), [1.0, 1.0, 3.0, 4.0])
+    assert res.final("tron", 2)[0] == pytest.approx(2.0)  # sqrt(1 * 4)
+    assert res.plateau("sgd", 0.5)[0] == pytest.approx(np.sqrt((9 + 16) / 2))
+    with pytest.raises(ValueError, match="last"):
+        res.final("tron", 0)  # errors[..., -0:] would be every point
+    with pytest.raises(ValueError, match="algorithm"):
+        res.curve("adam")
+    with pytest.raises(ValueError, match="setting"):
+        res.curve("tron", 1)
