@@ -96,14 +96,22 @@ def random_relu_fit(X, y, width: int, *, seed: int = 0) -> tuple[float, np.ndarr
     return float(np.sqrt(np.mean(res**2))), res
 
 
+def _bits(v, name: str) -> np.ndarray:
+    """``v`` flattened to an int array, after checking that every entry is 0 or 1."""
+    arr = as_float_array(v, name).ravel()
+    if not np.all((arr == 0) | (arr == 1)):
+        raise ValueError(f"{name} must contain only bits 0 and 1")
+    return arr.astype(int)
+
+
 def andreev(x_table, y, block: int) -> int:
     """Andreev's function :math:`A(x,y)=x_{a}` with :math:`a=\\sum_i 2^i\\,\\oplus(y^{(i)})`.
 
     ``x_table`` has :math:`2^k` bits (a truth table of a function of ``k`` bits), ``y`` has
     ``k * block`` bits, cut into ``k`` blocks :math:`y^{(i)}` of ``block`` bits; :math:`\\oplus` is parity.
     """
-    x = np.asarray(x_table).astype(int).ravel()
-    yy = np.asarray(y).astype(int).ravel()
+    x = _bits(x_table, "x_table")
+    yy = _bits(y, "y")
     block = check_int(block, "block", min_value=1)
     k = int(round(np.log2(x.size)))
     if x.size != 2**k or k < 1:
@@ -146,12 +154,17 @@ def sylvester_hadamard(k: int) -> np.ndarray:
     return 1.0 - 2.0 * parity[idx[:, None] & idx[None, :]]
 
 
-def forster_bound(M) -> float:
-    """Forster's lower bound on the sign-rank of an :math:`N\\times N'` sign matrix:
-    :math:`\\sqrt{NN'}/\\|M\\|` (spectral norm); for square matrices :math:`N/\\|M\\|`."""
+def _sign_matrix(M) -> np.ndarray:
     M = as_float_array(M, "M", ndim=2, min_size=1)
     if not np.all(np.abs(M) == 1):
         raise ValueError("M must have entries +1 and -1 only")
+    return M
+
+
+def forster_bound(M) -> float:
+    """Forster's lower bound on the sign-rank of an :math:`N\\times N'` sign matrix:
+    :math:`\\sqrt{NN'}/\\|M\\|` (spectral norm); for square matrices :math:`N/\\|M\\|`."""
+    M = _sign_matrix(M)
     return float(np.sqrt(M.shape[0] * M.shape[1]) / np.linalg.norm(M, 2))
 
 
@@ -175,7 +188,7 @@ def _fit_rows(U: np.ndarray, M: np.ndarray) -> np.ndarray | None:
 def sign_pattern_realizable(M, U) -> np.ndarray | None:
     """Given row vectors ``U`` (``N x r``), find ``V`` with :math:`\\operatorname{sign}(UV^T)=M`
     (one LP per column), or return ``None``. A returned ``V`` certifies sign-rank :math:`\\le r`."""
-    M = as_float_array(M, "M", ndim=2)
+    M = _sign_matrix(M)
     U = as_float_array(U, "U", ndim=2, shape=(M.shape[0], None))
     return _fit_rows(U, M)
 
@@ -188,7 +201,7 @@ def sign_rank_upper_bound(M, *, tries: int = 20, seed: int = 0) -> tuple[int, np
     Gaussian ``U``; each candidate is checked by LPs (:func:`sign_pattern_realizable`). The
     returned factors satisfy ``np.sign(U @ V.T) == M``.
     """
-    M = as_float_array(M, "M", ndim=2, min_size=1)
+    M = _sign_matrix(M)
     tries = check_int(tries, "tries", min_value=0)
     g = np.random.default_rng(check_int(seed, "seed", min_value=0))
     Us, s, _ = np.linalg.svd(M)

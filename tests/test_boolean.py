@@ -73,3 +73,13 @@ def test_bad_inputs():
         bo.restriction_survival(2, 2, 1.5, 10)
     with pytest.raises(ValueError, match="width"):
         bo.random_relu_fit(np.zeros((4, 2)), np.zeros(4), 0)
+    with pytest.raises(ValueError, match="x_table must contain only bits"):
+        bo.andreev([0, 0.7], [1], 1)  # would have been truncated to the bit 0
+    with pytest.raises(ValueError, match="y must contain only bits"):
+        bo.andreev([0, 1], [2], 1)
+    with pytest.raises(TypeError, match="y"):
+        bo.andreev([0, 1], "1", 1)
+    with pytest.raises(ValueError, match="M must have entries"):
+        bo.sign_pattern_realizable(np.array([[1.0, 0.0], [1.0, -1.0]]), np.ones((2, 1)))
+    with pytest.raises(ValueError, match="M must have entries"):
+        bo.sign_rank_upper_bound(np.zeros((2, 2)))  # zero entries: no sign factorization exists
