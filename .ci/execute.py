@@ -76,6 +76,7 @@ def main() -> int:
     args = ap.parse_args()
 
     from jupyter_cache import get_cache
+    from jupyter_cache.cache.db import NbProjectRecord
     from jupyter_cache.executors import load_executor
 
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
@@ -95,8 +96,9 @@ def main() -> int:
     for rec in cache.list_project_records():  # drop notebooks no longer in the toc
         if rec.uri not in wanted:
             cache.remove_nb_from_project(rec.uri)
-    for p in notebooks:
-        cache.add_nb_to_project(str(p))
+    records = [cache.add_nb_to_project(str(p)) for p in notebooks]
+    # Tracebacks are from earlier runs; a notebook that failed then may be fixed (or restored) now.
+    NbProjectRecord.remove_tracebacks([r.pk for r in records], cache.db)
 
     logger = logging.getLogger("execute")
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
@@ -118,13 +120,12 @@ def main() -> int:
     failed = []
     for p in notebooks:
         rel = str(p.relative_to(ROOT))
-        rec = cache.get_project_record(str(p))
-        if rec.traceback:
-            failed.append((rel, rec.traceback))
-            times[rel] = None
-            continue
         cached = _cached(cache, p)
-        if cached is None:
+        tb = cache.get_project_record(str(p)).traceback
+        if cached is None and tb:
+            failed.append((rel, tb))
+            times[rel] = None
+        elif cached is None:
             failed.append((rel, "not in the cache after execution"))
             times[rel] = None
         else:

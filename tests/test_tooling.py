@@ -147,3 +147,26 @@ def test_pytest_does_not_collect_build_venv_or_assignments(tmp_path):
     ).stdout
     collected = [line for line in out.splitlines() if "::" in line]
     assert collected == ["tests/test_copy.py::test_x"], out
+
+
+def test_execute_fails_on_a_raising_notebook_and_recovers_when_restored(tmp_path, monkeypatch):
+    """A good version is cached; an edit that raises fails the run; restoring the good version
+    passes again (stale tracebacks from the failed run must not linger)."""
+    root = tmp_path / "book"
+    (root / "dlmath").mkdir(parents=True)
+    (root / "dlmath" / "m.py").write_text("x = 1\n")
+    (root / "requirements.txt").write_text("numpy\n")
+    (root / "_config.yml").write_text("execute:\n  cache: _build/.jupyter_cache\n  timeout: 60\n")
+    (root / "_toc.yml").write_text("format: jb-book\nroot: intro\nchapters:\n  - file: nb\n")
+    (root / "_build").mkdir()
+    good = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print(21 * 2)")])
+    good.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    bad = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 / 0")], metadata=good.metadata)
+    monkeypatch.setattr(execute, "ROOT", root)
+    monkeypatch.setattr(sys, "argv", ["execute.py"])
+    nb_path = root / "nb.ipynb"
+    codes = []
+    for nb in (good, bad, good):
+        nbformat.write(nb, nb_path)
+        codes.append(execute.main())
+    assert codes == [0, 1, 0]
