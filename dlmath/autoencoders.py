@@ -376,7 +376,7 @@ def config_label(settings: dict[str, Any]) -> str:
 
 def regime_label(batch_size: int | None) -> str:
     """``"full batch"`` for ``None``, else ``"batch <b>"``."""
-    return "full batch" if batch_size is None else f"batch {batch_size}"
+    return "full batch" if batch_size is None else f"batch {check_int(batch_size, 'batch_size', min_value=1)}"
 
 
 def study_settings(scale: str, *, seeds: tuple[int, ...] = (0,), device: str | None = None

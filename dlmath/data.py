@@ -68,6 +68,8 @@ class Dataset:
 
 def sha256_of(data: bytes) -> str:
     """Hex SHA-256 digest of ``data``."""
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError(f"data must be bytes, got {type(data).__name__}")
     return hashlib.sha256(data).hexdigest()
 
 

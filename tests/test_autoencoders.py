@@ -190,6 +190,10 @@ def test_labels():
     assert ae.regime_label(None) == "full batch" and ae.regime_label(100) == "batch 100"
     with pytest.raises(ValueError, match="optimizer"):
         ae.config_label({"optimizer": "sgd"})
+    with pytest.raises(ValueError, match="batch_size"):
+        ae.regime_label(0)
+    with pytest.raises(TypeError, match="batch_size"):
+        ae.regime_label(100.0)
 
 
 def test_study_settings_sizes_and_contents():

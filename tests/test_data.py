@@ -99,3 +99,10 @@ def test_no_network_in_data_module():
     src = Path(data.__file__).read_text()
     for banned in ("urllib", "requests", "http.client", "socket"):
         assert banned not in src
+
+
+def test_sha256_of_known_digest_and_bad_input():
+    # FIPS 180-2 test vector
+    assert data.sha256_of(b"abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    with pytest.raises(TypeError, match="data must be bytes"):
+        data.sha256_of("abc")
