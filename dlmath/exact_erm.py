@@ -35,6 +35,7 @@ from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from ._validate import as_float_array, check_bool, check_choice, check_int, check_real
 from .config import progress
+from .relu_nets import PWL1D  # the package's one PWL-function type (not re-exported)
 
 __all__ = [
     "LOSSES",
@@ -46,7 +47,6 @@ __all__ = [
     "erm_depth2",
     "count_subproblems",
     "erm_milp_absolute",
-    "PWL1D",
     "erm_pwl_1d",
     "gd_restarts",
 ]
@@ -445,21 +445,6 @@ def erm_milp_absolute(X, y, width: int, *, weight_bound: float = 100.0, bias: bo
     return ERMResult(best_net, best / D, 0, w + 1, w + 1, time.perf_counter() - t0)
 
 
-@dataclass
-class PWL1D:
-    """A continuous PWL function of one variable given by its pieces' slopes and intercepts and
-    the breakpoints between consecutive pieces (piece ``k`` is used on ``[t_{k-1}, t_k]``)."""
-
-    slopes: np.ndarray
-    intercepts: np.ndarray
-    breakpoints: np.ndarray
-
-    def __call__(self, x) -> np.ndarray:
-        x = as_float_array(x, "x", ndim=1)
-        k = np.searchsorted(self.breakpoints, x)
-        return self.slopes[k] * x + self.intercepts[k]
-
-
 def erm_pwl_1d(x, y, pieces: int, *, loss: str = "absolute") -> tuple[PWL1D, float, int]:
     """ERM over continuous PWL functions :math:`\\mathbb R\\to\\mathbb R` with at most ``pieces``
     pieces: the paper's Appendix C algorithm for ``n = 1``.
@@ -470,7 +455,8 @@ def erm_pwl_1d(x, y, pieces: int, *, loss: str = "absolute") -> tuple[PWL1D, flo
     :math:`(a_k, b_k)`: data in gap-block ``k`` are fitted by :math:`a_kx+b_k`, and
     :math:`S_k(\\ell_k-\\ell_{k+1})\\ge 0` at the left end of gap ``k`` and
     :math:`\\le 0` at its right end, which puts the crossing of consecutive pieces inside the gap.
-    Returns ``(f, mean loss, number of convex programs solved)``.
+    Returns ``(f, mean loss, number of convex programs solved)``; ``f`` is a
+    :class:`dlmath.relu_nets.PWL1D` on the whole line.
     """
     x = as_float_array(x, "x", ndim=1, min_size=1)
     y = as_float_array(y, "y", ndim=1, shape=(x.size,))
@@ -502,7 +488,8 @@ def erm_pwl_1d(x, y, pieces: int, *, loss: str = "absolute") -> tuple[PWL1D, flo
                     t = (b[1:] - b[:-1]) / (a[:-1] - a[1:])
                 mid = 0.5 * (xs[list(gaps)] + xs[[g + 1 for g in gaps]])
                 t = np.where(np.isfinite(t), t, mid)
-                best, best_f = val, PWL1D(a, b, np.clip(t, xs[list(gaps)], xs[[g + 1 for g in gaps]]))
+                knots = np.clip(t, xs[list(gaps)], xs[[g + 1 for g in gaps]])
+                best, best_f = val, PWL1D(knots=knots, slopes=a, intercepts=b, lo=-np.inf, hi=np.inf)
     return best_f, best / D, count
 
 

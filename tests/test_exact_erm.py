@@ -7,6 +7,7 @@ import pytest
 from scipy.optimize import minimize
 
 from dlmath import exact_erm as ee
+from dlmath.relu_nets import PWL1D
 
 
 @pytest.mark.parametrize(("D", "n", "count"), [(8, 1, 16), (8, 2, 58), (10, 2, 92)])
@@ -109,6 +110,8 @@ def test_one_dimensional_pwl_erm():
     f, loss, count = ee.erm_pwl_1d(x, y, 2, loss="squared")
     assert loss < 1e-10 and count == 8 * 2
     assert np.allclose(f(x), y, atol=1e-5)
+    assert isinstance(f, PWL1D) and f.n_pieces == 2  # the package's one PWL type
+    np.testing.assert_allclose(f.knots, [0.0], atol=1e-6)  # the kink of |x| - 0.3
     # a line through zero: one PWL piece fits it exactly, one ReLU unit without output bias cannot
     assert ee.erm_pwl_1d(x, x, 1)[1] < 1e-10
     assert ee.erm_depth2(x, x, 1).loss > 0.1
