@@ -141,8 +141,10 @@ def load_autoencoder_data(
 
 def reconstruction_loss(model: nn.Module, X: torch.Tensor) -> torch.Tensor:
     """:math:`\\frac{1}{2n}\\sum_i \\lVert f(x_i) - x_i\\rVert^2` for the rows ``x_i`` of ``X``."""
-    if not isinstance(X, torch.Tensor) or X.ndim != 2:
-        raise ValueError("X must be a 2-dimensional torch tensor (n, n_in)")
+    if not isinstance(X, torch.Tensor):
+        raise TypeError(f"X must be a torch tensor of shape (n, n_in), got {type(X).__name__}")
+    if X.ndim != 2:
+        raise ValueError(f"X must be a 2-dimensional torch tensor (n, n_in), got shape {tuple(X.shape)}")
     return 0.5 * ((model(X) - X) ** 2).sum(dim=1).mean()
 
 

@@ -72,6 +72,8 @@ def test_reconstruction_loss_and_gradient_norm(data):
     assert ae.gradient_norm(m, X) == pytest.approx(g, rel=1e-5)
     with pytest.raises(ValueError, match="X"):
         ae.reconstruction_loss(m, X[0])
+    with pytest.raises(TypeError, match="X must be a torch tensor"):
+        ae.gradient_norm(m, X.numpy())
 
 
 def test_make_optimizer_builds_the_analysed_variants():
