@@ -91,11 +91,15 @@ def seed_everything(seed: int = 0) -> np.random.Generator:
 def progress(iterable: Any = None, **kwargs: Any) -> Any:
     """Wrap ``iterable`` in a ``tqdm.auto`` progress bar for interactive readers.
 
-    ``DLMATH_PROGRESS=0`` disables every bar (the Makefile sets it for nbval and the book build,
-    so built pages carry no progress widgets). Keyword arguments go to ``tqdm``.
+    ``DLMATH_PROGRESS=0`` disables every bar, also one a caller asked for with
+    ``disable=False`` (the Makefile sets it for nbval and the book build, so built pages carry
+    no progress widgets). Keyword arguments go to ``tqdm``.
     """
     from tqdm.auto import tqdm
 
     off = os.environ.get("DLMATH_PROGRESS", "1").strip().lower() in ("0", "false", "no", "off")
-    kwargs.setdefault("disable", off)
+    if off:
+        kwargs["disable"] = True
+    else:
+        kwargs.setdefault("disable", False)
     return tqdm(iterable, **kwargs)

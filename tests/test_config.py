@@ -71,9 +71,11 @@ def test_progress_can_be_switched_off(monkeypatch):
     monkeypatch.setenv("DLMATH_PROGRESS", "0")
     bar = config.progress(range(3))
     assert bar.disable and list(bar) == [0, 1, 2]
+    assert config.progress(range(3), disable=False).disable  # e.g. erm_depth2(show_progress=True)
     monkeypatch.setenv("DLMATH_PROGRESS", "1")
     bar = config.progress(range(3), file=open("/dev/null", "w"))  # noqa: SIM115
     assert not bar.disable
+    assert config.progress(range(3), disable=True).disable
 
 
 def test_package_exposes_version():
