@@ -67,6 +67,8 @@ def gradient_jump(f: Callable[[np.ndarray], np.ndarray], points, normal, h: floa
     :math:`\\sum_{i: \\{w_i\\cdot x+b_i=0\\}=L}c_i|w_i\\cdot\\nu|`: the same at every point of
     ``L`` away from other kinks.
     """
+    if not callable(f):
+        raise TypeError(f"f must be a callable taking an (m, d) array, got {type(f).__name__}")
     P = as_float_array(points, "points", ndim=2)
     nu = as_float_array(normal, "normal", shape=(P.shape[1],))
     norm = np.linalg.norm(nu)

@@ -198,6 +198,8 @@ def make_depth2_net(n: int, r: int, k: int, rng: np.random.Generator, *, q: floa
     k = check_int(k, "k", min_value=2)
     if k % 2:
         raise ValueError(f"k must be even (the c_j are symmetric around 0), got {k}")
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy Generator, got {type(rng).__name__}")
     M = rng.standard_normal((r, n))
     C = rng.standard_normal((r, n))
     c = np.array([j for j in range(-k // 2, k // 2 + 1) if j != 0], dtype=float)

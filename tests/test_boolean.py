@@ -83,3 +83,5 @@ def test_bad_inputs():
         bo.sign_pattern_realizable(np.array([[1.0, 0.0], [1.0, -1.0]]), np.ones((2, 1)))
     with pytest.raises(ValueError, match="M must have entries"):
         bo.sign_rank_upper_bound(np.zeros((2, 2)))  # zero entries: no sign factorization exists
+    with pytest.raises(TypeError, match="f must be a callable"):
+        bo.gradient_jump(3.0, np.zeros((2, 2)), [1.0, 0.0])

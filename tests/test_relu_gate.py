@@ -223,6 +223,7 @@ def test_fit_tron_decreases_training_error():
         (lambda n: rg.attack_noise("uniform", 1.0, np.ones(3)), ValueError, "uniforms"),
         (lambda n: rg.attack_noise("alternating", -1.0, np.ones(3)), ValueError, "theta"),
         (lambda n: rg.attack_noise("alternating", "big", np.ones(3)), TypeError, "theta"),
+        (lambda n: rg.make_depth2_net(4, 2, 2, 0), TypeError, "rng"),
         (lambda n: rg.attack_noise("alternating", 1.0, 1.0), ValueError, "mask"),
         (lambda n: rg.attack_noise("alternating", 1.0, [0.0, 0.5]), ValueError, "mask"),
         (lambda n: rg.attack_noise("uniform", 1.0, np.ones(2), uniforms=[0.5, 2.0]), ValueError, "uniforms"),
