@@ -62,7 +62,7 @@ class Dataset:
     y: np.ndarray
     source: str
 
-    def __iter__(self):  # allows ``X, y = load_...().X, ...`` and ``X, y, src = load_...()``
+    def __iter__(self):  # unpacking: ``X, y, source = load_mnist_5k()``
         return iter((self.X, self.y, self.source))
 
 
