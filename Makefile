@@ -14,11 +14,11 @@ PAR_ENV := OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 PYDEVD_DISABLE_FILE_VALIDATION=1 
 
 help:
 	@echo "make book         install, execute all notebooks (DLMATH_SCALE=default) and build _build/html"
-	@echo "make test         install, then lint, unit tests, nbval (smoke), book build, math check"
+	@echo "make test         install, then lint, unit tests, nbval (smoke), book build, math check, assignments"
 	@echo "make serve        serve _build/html on http://localhost:8000"
 	@echo "make assignments  generate student notebooks + autograders into assignments/"
 	@echo "make bench        run benchmarks/*.py (JSON results in benchmarks/results/)"
-	@echo "make chapter CH=03_relu_gate   build only that chapter (quick preview, _build/chapter)"
+	@echo "make chapter CH=03_relu_gate   preview one chapter (executes only its notebooks; _build/chapter-CH)"
 	@echo "make determinism  run every notebook twice and compare outputs and figures"
 	@echo "make clean        remove _build, assignments and caches"
 
