@@ -18,6 +18,7 @@ __all__ = [
     "check_real",
     "check_choice",
     "check_bool",
+    "check_rng",
 ]
 
 
@@ -111,3 +112,10 @@ def check_bool(x, name: str) -> bool:
     if not isinstance(x, (bool, np.bool_)):
         raise TypeError(f"{name} must be True or False, got {type(x).__name__}")
     return bool(x)
+
+
+def check_rng(x, name: str = "rng") -> np.random.Generator:
+    """Return ``x`` if it is a ``numpy.random.Generator`` (``np.random.default_rng(seed)``), else raise."""
+    if not isinstance(x, np.random.Generator):
+        raise TypeError(f"{name} must be a numpy.random.Generator, got {type(x).__name__}")
+    return x

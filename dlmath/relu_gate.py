@@ -35,7 +35,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from ._validate import as_float_array, check_choice, check_int, check_real
+from ._validate import as_float_array, check_choice, check_int, check_real, check_rng
 from .relu_nets import relu  # the one rectifier of the package (not re-exported in __all__)
 
 __all__ = [
@@ -102,8 +102,7 @@ def sample_inputs(
     * ``mixture``: :math:`\\pm\\text{shift} + N(0,\\text{scale}^2)`, signs equally likely (bimodal).
     """
     dist, scale, df, shift = _dist_params(dist, scale, df, shift)
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy Generator, got {type(rng).__name__}")
+    check_rng(rng)
     if dist == "normal":
         return rng.normal(0.0, scale, size)
     if dist == "laplace":
@@ -198,8 +197,7 @@ def make_depth2_net(n: int, r: int, k: int, rng: np.random.Generator, *, q: floa
     k = check_int(k, "k", min_value=2)
     if k % 2:
         raise ValueError(f"k must be even (the c_j are symmetric around 0), got {k}")
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy Generator, got {type(rng).__name__}")
+    check_rng(rng)
     M = rng.standard_normal((r, n))
     C = rng.standard_normal((r, n))
     c = np.array([j for j in range(-k // 2, k // 2 + 1) if j != 0], dtype=float)

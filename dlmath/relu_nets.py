@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validate import as_float_array, check_bool, check_int, check_real
+from ._validate import as_float_array, check_bool, check_int, check_real, check_rng
 
 __all__ = [
     "relu",
@@ -276,8 +276,7 @@ class ReLUNet:
         if len(widths) < 2:
             raise ValueError(f"widths must have at least 2 entries (n, m), got {len(widths)}")
         widths = [check_int(w, f"widths[{i}]", min_value=1) for i, w in enumerate(widths)]
-        if not isinstance(rng, np.random.Generator):
-            raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+        check_rng(rng)
         if weight_std is not None:
             weight_std = check_real(weight_std, "weight_std", low=0.0, low_inclusive=False)
         bias_std = check_real(bias_std, "bias_std", low=0.0)

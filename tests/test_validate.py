@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from dlmath._validate import as_float_array, check_bool, check_choice, check_int, check_real
+from dlmath._validate import as_float_array, check_bool, check_choice, check_int, check_real, check_rng
 
 
 def test_as_float_array_accepts_lists_and_tensors():
@@ -63,3 +63,12 @@ def test_check_choice_and_bool():
     assert check_bool(np.bool_(True), "flag") is True
     with pytest.raises(TypeError, match="flag must be True or False"):
         check_bool(1, "flag")
+
+
+def test_check_rng():
+    g = np.random.default_rng(0)
+    assert check_rng(g) is g
+    with pytest.raises(TypeError, match="rng must be a numpy.random.Generator, got int"):
+        check_rng(0)
+    with pytest.raises(TypeError, match="gen must be a numpy.random.Generator, got RandomState"):
+        check_rng(np.random.RandomState(0), "gen")  # noqa: NPY002
