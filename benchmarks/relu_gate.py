@@ -1,7 +1,7 @@
-"""Benchmark: sim01 of the Neuro-Tron experiments, batched sweep vs the per-setting loop.
+"""Benchmark: sim01 of the Neuro-Tron experiments, batched simulator vs the per-setting loop.
 
 sim01 (Gaussian inputs, n=100, r=25, k=10, b=16, eta=1e-4, beta=0.5, theta* in 7 values, Neuro-Tron
-and SGD) is run by :func:`dlmath.relu_gate.sweep` (all 14 runs advance in one batched update per
+and SGD) is run by :func:`dlmath.relu_gate.simulate_grid` (all 14 runs advance in one batched update per
 iteration) and by the same function with ``implementation="loop"`` (one setting, one algorithm, one
 sample at a time, written like the public reference code). Both read the same random numbers, so the final
 errors agree up to rounding; we report the speed ratio and the largest difference in final
@@ -22,6 +22,7 @@ import numpy as np
 from _bench import write_results  # benchmarks/ is on sys.path when run as a script
 
 from dlmath import relu_gate as rg
+from dlmath.studies import ch3_poisoning as poisoning
 
 
 def main() -> None:
@@ -30,7 +31,7 @@ def main() -> None:
     parser.add_argument("--skip-reference", action="store_true", help="time the batched sweep only")
     args = parser.parse_args()
 
-    cfg = rg.PAPER_SIMS[1]
+    cfg = poisoning.PAPER_SIMS[1]
     rng = np.random.default_rng(1)
     net = rg.make_depth2_net(cfg["n"], 25, 10, rng)
     w_star = rng.standard_normal(25)
@@ -38,7 +39,7 @@ def main() -> None:
               algorithms=("tron", "sgd"), record_every=100, seed=1)  # fmt: skip
 
     t0 = time.perf_counter()
-    fast = rg.sweep(net, w_star, **kw)
+    fast = rg.simulate_grid(net, w_star, **kw)
     t_fast = time.perf_counter() - t0
     print(f"batched sweep: {t_fast:.2f} s for 7 settings x {args.iters} iterations x 2 algorithms")
     out = {
@@ -51,7 +52,7 @@ def main() -> None:
     }
     if not args.skip_reference:
         t0 = time.perf_counter()
-        slow = rg.sweep(net, w_star, implementation="loop", **kw)
+        slow = rg.simulate_grid(net, w_star, implementation="loop", **kw)
         t_slow = time.perf_counter() - t0
         log_fast = np.log10(fast.errors[:, :, -1])
         log_slow = np.log10(slow.errors[:, :, -1])

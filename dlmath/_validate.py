@@ -8,7 +8,9 @@ argument to fix.
 from __future__ import annotations
 
 import numbers
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from fractions import Fraction
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -19,7 +21,16 @@ __all__ = [
     "check_choice",
     "check_bool",
     "check_rng",
+    "as_generator",
+    "check_instance",
+    "check_callable",
+    "check_sequence",
+    "check_keys",
+    "check_xy",
+    "is_exact_number",
 ]
+
+T = TypeVar("T")
 
 
 def as_float_array(
@@ -114,8 +125,96 @@ def check_bool(x, name: str) -> bool:
     return bool(x)
 
 
+def check_xy(X, y, *, allow_1d: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """A data set: ``X`` of shape ``(m, n)`` with ``m >= 1`` and labels ``y`` of shape ``(m,)``,
+    both finite floats. With ``allow_1d`` a 1-D ``X`` is read as ``m`` scalar inputs ``(m, 1)``."""
+    X = as_float_array(X, "X", ndim=(1, 2) if allow_1d else 2, min_size=1)
+    if X.ndim == 1:
+        X = X[:, None]
+    y = as_float_array(y, "y", shape=(X.shape[0],))
+    return X, y
+
+
 def check_rng(x, name: str = "rng") -> np.random.Generator:
     """Return ``x`` if it is a ``numpy.random.Generator`` (``np.random.default_rng(seed)``), else raise."""
     if not isinstance(x, np.random.Generator):
         raise TypeError(f"{name} must be a numpy.random.Generator, got {type(x).__name__}")
     return x
+
+
+def as_generator(seed_or_rng, name: str = "seed") -> np.random.Generator:
+    """The package's one way to accept randomness (after scikit-learn's ``check_random_state``).
+
+    An integer seed ``>= 0`` gives ``np.random.default_rng(seed)``; a ``numpy.random.Generator``
+    is returned as it is (the caller's stream advances). ``None`` is rejected: every run of the
+    book is seeded, so an unseeded generator would be a silent source of irreproducibility.
+    """
+    if isinstance(seed_or_rng, np.random.Generator):
+        return seed_or_rng
+    if isinstance(seed_or_rng, bool) or not isinstance(seed_or_rng, numbers.Integral):
+        raise TypeError(
+            f"{name} must be an integer seed or a numpy.random.Generator, "
+            f"got {type(seed_or_rng).__name__}"
+        )
+    return np.random.default_rng(check_int(seed_or_rng, name, min_value=0))
+
+
+def check_instance(x: Any, name: str, types: type[T] | tuple[type, ...], what: str | None = None) -> T:
+    """Return ``x`` if it is an instance of ``types``, else raise ``TypeError`` naming ``name``.
+
+    ``what`` replaces the type names in the message (e.g. ``"a torch tensor"``).
+    """
+    if not isinstance(x, types):
+        if what is None:
+            ts = types if isinstance(types, tuple) else (types,)
+            what = "a " + " or ".join(t.__name__ for t in ts)
+        raise TypeError(f"{name} must be {what}, got {type(x).__name__}")
+    return x
+
+
+def check_callable(x: Any, name: str, what: str = "a callable") -> Callable:
+    """Return ``x`` if it is callable, else raise ``TypeError`` naming ``name``."""
+    if not callable(x):
+        raise TypeError(f"{name} must be {what}, got {type(x).__name__}")
+    return x
+
+
+def check_sequence(
+    x: Any,
+    name: str,
+    *,
+    item_type: type | tuple[type, ...] | None = None,
+    min_len: int = 0,
+    what: str = "a list or tuple",
+) -> list:
+    """Return ``x`` as a list after checking it is a list/tuple (not a string or an array), has
+    at least ``min_len`` items and, if ``item_type`` is given, that every item is one
+    (items are then named ``name[i]`` in the message)."""
+    if isinstance(x, (str, bytes, np.ndarray)) or not isinstance(x, Sequence):
+        raise TypeError(f"{name} must be {what}, got {type(x).__name__}")
+    if len(x) < min_len:
+        raise ValueError(f"{name} must have at least {min_len} items, got {len(x)}")
+    if item_type is not None:
+        for i, v in enumerate(x):
+            check_instance(v, f"{name}[{i}]", item_type)
+    return list(x)
+
+
+def check_keys(mapping: Any, name: str, allowed: Sequence[str], *, required: Sequence[str] = ()) -> dict:
+    """Return ``mapping`` as a dict after checking it is one, that every key is in ``allowed``
+    and every key of ``required`` is present; the error names the offending keys, so that a
+    misspelt setting (``'mometum'``) is an error instead of a silent default."""
+    mapping = check_instance(mapping, name, dict)
+    unknown = sorted(set(mapping) - set(allowed), key=str)
+    if unknown:
+        raise ValueError(f"{name} has unknown keys {unknown}; allowed keys are {sorted(allowed)}")
+    missing = [k for k in required if k not in mapping]
+    if missing:
+        raise ValueError(f"{name} is missing the keys {missing}")
+    return dict(mapping)
+
+
+def is_exact_number(v: Any) -> bool:
+    """True for the numbers that exact (rational) arithmetic keeps as they are: Python and numpy
+    integers and ``fractions.Fraction`` (bools excluded). The package's one such test."""
+    return isinstance(v, (Fraction, numbers.Integral)) and not isinstance(v, (bool, np.bool_))

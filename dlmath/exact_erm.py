@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
-from ._validate import as_float_array, check_bool, check_choice, check_int, check_real
+from ._validate import as_float_array, check_bool, check_choice, check_int, check_real, check_xy
 from .config import progress
 from .relu_nets import PWL1D  # the package's one PWL-function type (not re-exported)
 
@@ -57,14 +57,6 @@ _QP_BOX = 1e4  # bound on |theta| in the squared-loss QP (see _solve_qp)
 
 def _loss_values(residual: np.ndarray, loss: str) -> np.ndarray:
     return np.abs(residual) if loss == "absolute" else residual**2
-
-
-def _check_data(X, y) -> tuple[np.ndarray, np.ndarray]:
-    X = as_float_array(X, "X", ndim=(1, 2), min_size=1)
-    if X.ndim == 1:
-        X = X[:, None]
-    y = as_float_array(y, "y", ndim=1, shape=(X.shape[0],))
-    return X, y
 
 
 def cover_count(D: int, n: int) -> int:
@@ -174,7 +166,7 @@ class TwoLayerReLU:
     def loss(self, X, y, loss: str = "absolute") -> float:
         """Mean loss :math:`\\frac1D\\sum_j \\ell(f(x_j) - y_j)` on the data."""
         check_choice(loss, "loss", LOSSES)
-        X, y = _check_data(X, y)
+        X, y = check_xy(X, y, allow_1d=True)
         return float(np.mean(_loss_values(self(X) - y, loss)))
 
     def to_relu_net(self):
@@ -340,7 +332,7 @@ def erm_depth2(
     and the search stops when the bound reaches the best loss found: the optimum is unchanged
     (the bound needs f's sign to follow the active units, so ``bias=True`` switches pruning off).
     """
-    X, y = _check_data(X, y)
+    X, y = check_xy(X, y, allow_1d=True)
     width = check_int(width, "width", min_value=1)
     check_choice(loss, "loss", LOSSES)
     check_choice(method, "method", ("dichotomies", "naive"))
@@ -388,7 +380,7 @@ def erm_milp_absolute(X, y, width: int, *, weight_bound: float = 100.0, bias: bo
     It finds the optimum over nets whose hidden weights lie in the box; it agrees with
     :func:`erm_depth2` whenever the latter's optimal weights fit inside (check ``weight_bound``).
     """
-    X, y = _check_data(X, y)
+    X, y = check_xy(X, y, allow_1d=True)
     width = check_int(width, "width", min_value=1)
     B = check_real(weight_bound, "weight_bound", low=0.0, low_inclusive=False)
     bias = check_bool(bias, "bias")
@@ -513,7 +505,7 @@ def gd_restarts(
     """
     import torch
 
-    X, y = _check_data(X, y)
+    X, y = check_xy(X, y, allow_1d=True)
     width = check_int(width, "width", min_value=1)
     check_choice(loss, "loss", LOSSES)
     restarts = check_int(restarts, "restarts", min_value=1)

@@ -5,8 +5,9 @@
     python scripts/ch3_full_sims.py --sims 1 5 --iters 5000      # a quick subset
 
 Each simulation (7 settings x Neuro-Tron and SGD, 40,000 iterations, filter r=25, width k=10,
-batch 16; :data:`dlmath.relu_gate.PAPER_SIMS`) is one batched :func:`dlmath.relu_gate.sweep`,
-run through :func:`dlmath.sweep.run_sweep`: one JSON file per simulation with its settings,
+batch 16; :data:`dlmath.studies.ch3_poisoning.PAPER_SIMS`) is one batched
+:func:`dlmath.relu_gate.simulate_grid`, run through :func:`dlmath.sweep.run_sweep` by
+:func:`dlmath.studies.ch3_poisoning.simulation`: one JSON file per simulation with its settings,
 seed, versions and results (swept values, final errors, error floors, log10-error curves), and
 an interrupted run resumes where it stopped. Results land in
 ``chapters/03_relu_gate/results/sims_full/`` by default; commit them as written, never edited.
@@ -18,39 +19,16 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from dlmath import relu_gate as rg
+from dlmath.studies import ch3_poisoning as poisoning
 from dlmath.sweep import run_sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "chapters" / "03_relu_gate" / "results" / "sims_full"
 
 
-def simulation(settings: dict[str, Any]) -> dict[str, Any]:
-    """Run one paper simulation and summarise it as JSON-able numbers."""
-    res, _, _ = rg.run_simulation(
-        settings["sim"], n_iter=settings["n_iter"], record_every=settings["record_every"]
-    )
-    cfg = rg.PAPER_SIMS[settings["sim"]]
-    values = res.thetas if cfg["sweep"] == "theta" else res.betas
-    out: dict[str, Any] = {
-        "swept": cfg["sweep"],
-        "values": np.asarray(values).tolist(),
-        "iterations": res.iterations.tolist(),
-    }
-    for alg in res.algorithms:
-        out[alg] = {
-            "final_error": res.final(alg).tolist(),
-            "floor_rms_last_quarter": res.plateau(alg).tolist(),
-            "log10_error": np.log10(np.maximum(res.errors[res.algorithms.index(alg)], 1e-300)).tolist(),
-        }
-    return out
-
-
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--sims", type=int, nargs="+", default=list(rg.PAPER_SIMS))
+    p.add_argument("--sims", type=int, nargs="+", default=list(poisoning.PAPER_SIMS))
     p.add_argument("--iters", type=int, default=40_000)
     p.add_argument("--record-every", type=int, default=100)
     p.add_argument("--out", type=Path, default=DEFAULT_OUT)
@@ -63,7 +41,7 @@ def main(argv: list[str] | None = None) -> None:
     kw: dict[str, Any] = {"backend": args.backend, "n_jobs": args.n_jobs}
     if args.backend == "ray":
         kw["address"] = args.address
-    for rec in run_sweep(simulation, settings, args.out, **kw):
+    for rec in run_sweep(poisoning.simulation, settings, args.out, **kw):
         s, r = rec["settings"], rec["result"]
         print(f"sim{s['sim']:02d} ({r['swept']} sweep): Neuro-Tron floors "
               + ", ".join(f"{e:.1e}" for e in r["tron"]["floor_rms_last_quarter"])

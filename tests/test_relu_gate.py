@@ -116,8 +116,8 @@ def test_sweep_matches_reference_loop(small_net, independent, attack):
         direction=np.arange(6.0), record_every=70, seed=5,
     )  # fmt: skip
     w_star = np.array([0.5, -1.0, 2.0])
-    fast = rg.sweep(small_net, w_star, **kw)
-    slow = rg.sweep(small_net, w_star, implementation="loop", **kw)
+    fast = rg.simulate_grid(small_net, w_star, **kw)
+    slow = rg.simulate_grid(small_net, w_star, implementation="loop", **kw)
     np.testing.assert_array_equal(fast.iterations, [0, 70, 140, 210, 280, 300])
     np.testing.assert_allclose(fast.errors, slow.errors, rtol=1e-9)
     np.testing.assert_allclose(fast.w_final, slow.w_final, rtol=1e-9)
@@ -128,7 +128,7 @@ def test_sweep_equals_repeated_steps():
     """A one-setting, no-attack sweep is tron_step applied to the stream's batches."""
     net = rg.relu_gate_net(3)
     w_star = np.array([1.0, -0.5, 0.25])
-    res = rg.sweep(net, w_star, n_iter=20, b=5, eta=0.3, algorithms="tron", seed=9)
+    res = rg.simulate_grid(net, w_star, n_iter=20, b=5, eta=0.3, algorithms="tron", seed=9)
     rng = np.random.default_rng(9)
     X = rg.sample_inputs("normal", (20, 1, 5, 3), rng)
     w = np.ones(3)
@@ -140,7 +140,7 @@ def test_sweep_equals_repeated_steps():
 def test_gate_tron_converges_geometrically():
     net = rg.relu_gate_net(8)
     w_star = np.random.default_rng(4).standard_normal(8)
-    res = rg.sweep(net, w_star, n_iter=400, b=8, eta=0.25, algorithms=("tron", "sgd"))
+    res = rg.simulate_grid(net, w_star, n_iter=400, b=8, eta=0.25, algorithms=("tron", "sgd"))
     assert res.curve("tron")[-1] < 1e-10 and res.curve("sgd")[-1] < 1e-10
 
 
@@ -148,7 +148,7 @@ def test_poisoning_floor_monotone_and_predicted():
     net = rg.make_depth2_net(20, 5, 4, np.random.default_rng(1))
     w_star = np.random.default_rng(2).standard_normal(5)
     thetas = [0.0, 0.25, 1.0]
-    res = rg.sweep(net, w_star, n_iter=6000, b=8, eta=4e-3, betas=0.5, thetas=thetas,
+    res = rg.simulate_grid(net, w_star, n_iter=6000, b=8, eta=4e-3, betas=0.5, thetas=thetas,
                    algorithms="tron", record_every=20)  # fmt: skip
     floor = np.sqrt(np.mean(res.errors[0, :, -150:] ** 2, axis=-1))
     assert floor[0] < 1e-10 < floor[1] < floor[2]
@@ -181,10 +181,19 @@ def test_correlated_bias_gate_formula():
     np.testing.assert_allclose(bias, 2 * 0.5 * 0.2 * m)
 
 
-def test_run_simulation_small():
-    res, net, w_star = rg.run_simulation(1, n_iter=50, n=10, r=3, k=2, b=4, record_every=25)
-    assert res.errors.shape == (2, 7, 3) and net.filters.shape == (2, 3, 10)
-    np.testing.assert_allclose(res.thetas, rg.THETA_GRID)
+def test_seed_and_generator_are_one_way_of_randomness():
+    """An int seed and default_rng(seed) give the same draws wherever randomness enters."""
+    a = rg.make_depth2_net(4, 2, 2, 3)
+    b = rg.make_depth2_net(4, 2, 2, np.random.default_rng(3))
+    np.testing.assert_array_equal(a.filters, b.filters)
+    np.testing.assert_array_equal(rg.sample_inputs("laplace", 5, 7),
+                                  rg.sample_inputs("laplace", 5, np.random.default_rng(7)))
+    X = np.abs(rg.sample_inputs("normal", (20, 3), 1))
+    y = X.sum(1)
+    r1 = rg.noisy_gd(X, y, np.zeros(3), eta=0.01, beta_inv=10.0, n_iter=5, n_runs=2, seed=4)
+    r2 = rg.noisy_gd(X, y, np.zeros(3), eta=0.01, beta_inv=10.0, n_iter=5, n_runs=2,
+                     seed=np.random.default_rng(4))
+    np.testing.assert_array_equal(r1.norms, r2.norms)
 
 
 def test_fit_tron_decreases_training_error():
@@ -203,27 +212,31 @@ def test_fit_tron_decreases_training_error():
         (lambda n: rg.make_depth2_net(5, 3, 3, np.random.default_rng(0)), ValueError, "k must be even"),
         (lambda n: rg.make_depth2_net(5, 6, 2, np.random.default_rng(0)), ValueError, "r must be"),
         (lambda n: rg.sample_inputs("cauchy", 3, np.random.default_rng(0)), ValueError, "dist"),
-        (lambda n: rg.sample_inputs("normal", 3, 0), TypeError, "rng"),
+        (lambda n: rg.sample_inputs("normal", 3, None), TypeError, "rng"),
+        (lambda n: rg.sample_inputs("normal", 3, -1), ValueError, "rng"),
         (lambda n: rg.net_output(n, np.ones(4), np.ones((2, 6))), ValueError, "w must"),
         (lambda n: rg.net_output(n, np.ones(3), np.ones((2, 5))), ValueError, "X must"),
         (lambda n: rg.net_output("net", np.ones(3), np.ones((2, 6))), TypeError, "net"),
         (lambda n: rg.tron_step(n, np.ones(3), np.ones((2, 6)), np.ones(3), 0.1), ValueError, "y must"),
         (lambda n: rg.tron_step(n, np.ones(3), np.ones((2, 6)), np.ones(2), -1.0), ValueError, "eta"),
-        (lambda n: rg.sweep(n, np.ones(3), n_iter=5, b=2, eta=0.1, betas=1.5), ValueError, "betas"),
-        (lambda n: rg.sweep(n, np.ones(3), n_iter=5, b=2, eta=0.1, thetas=-1.0), ValueError, "thetas"),
-        (lambda n: rg.sweep(n, np.ones(3), n_iter=5, b=2, eta=0.1, betas=[0, 0.1], thetas=[0, 1, 2]),
+        (lambda n: rg.simulate_grid(n, np.ones(3), n_iter=5, b=2, eta=0.1, betas=1.5), ValueError, "betas"),
+        (lambda n: rg.simulate_grid(n, np.ones(3), n_iter=5, b=2, eta=0.1, thetas=-1.0), ValueError,
+         "thetas"),
+        (lambda n: rg.simulate_grid(n, np.ones(3), n_iter=5, b=2, eta=0.1, betas=[0, 0.1], thetas=[0, 1, 2]),
          ValueError, "equal lengths"),
-        (lambda n: rg.sweep(n, np.ones(3), n_iter=5, b=2, eta=0.1, algorithms="adam"), ValueError,
+        (lambda n: rg.simulate_grid(n, np.ones(3), n_iter=5, b=2, eta=0.1, algorithms="adam"), ValueError,
          "algorithms"),
-        (lambda n: rg.sweep(n, np.ones(3), n_iter=5, b=2, eta=0.1, attack="correlated"), ValueError,
+        (lambda n: rg.simulate_grid(n, np.ones(3), n_iter=5, b=2, eta=0.1, attack="correlated"), ValueError,
          "direction"),
-        (lambda n: rg.sweep(n, np.ones(2), n_iter=5, b=2, eta=0.1), ValueError, "w_star"),
-        (lambda n: rg.sweep(n, np.ones(3), n_iter=0, b=2, eta=0.1), ValueError, "n_iter"),
-        (lambda n: rg.sweep(n, np.ones(3), n_iter=5, b=2.0, eta=0.1), TypeError, "b must"),
+        (lambda n: rg.simulate_grid(n, np.ones(2), n_iter=5, b=2, eta=0.1), ValueError, "w_star"),
+        (lambda n: rg.simulate_grid(n, np.ones(3), n_iter=0, b=2, eta=0.1), ValueError, "n_iter"),
+        (lambda n: rg.simulate_grid(n, np.ones(3), n_iter=5, b=2.0, eta=0.1), TypeError, "b must"),
         (lambda n: rg.attack_noise("uniform", 1.0, np.ones(3)), ValueError, "uniforms"),
         (lambda n: rg.attack_noise("alternating", -1.0, np.ones(3)), ValueError, "theta"),
         (lambda n: rg.attack_noise("alternating", "big", np.ones(3)), TypeError, "theta"),
-        (lambda n: rg.make_depth2_net(4, 2, 2, 0), TypeError, "rng"),
+        (lambda n: rg.make_depth2_net(4, 2, 2, 0.5), TypeError, "rng"),
+        (lambda n: rg.fit_tron("net", np.ones((2, 6)), np.ones(2), eta=0.1, b=1, n_iter=1), TypeError,
+         "net must be a DepthTwoNet"),
         (lambda n: rg.attack_noise("alternating", 1.0, 1.0), ValueError, "mask"),
         (lambda n: rg.attack_noise("alternating", 1.0, [0.0, 0.5]), ValueError, "mask"),
         (lambda n: rg.attack_noise("uniform", 1.0, np.ones(2), uniforms=[0.5, 2.0]), ValueError, "uniforms"),
@@ -233,8 +246,7 @@ def test_fit_tron_decreases_training_error():
          ValueError, "X must"),
         (lambda n: rg.contraction_factor("m", 0.1, 2), TypeError, "moments"),
         (lambda n: rg.poisoning_floor(0.1, 2.0, 1.0, 3, 4), ValueError, "beta"),
-        (lambda n: rg.run_simulation(9), ValueError, "sim"),
-        (lambda n: rg.sweep(n, np.ones(3), n_iter=5, b=2, eta=0.1, implementation="gpu"), ValueError,
+        (lambda n: rg.simulate_grid(n, np.ones(3), n_iter=5, b=2, eta=0.1, implementation="gpu"), ValueError,
          "implementation"),
         (lambda n: rg.noisy_gd(np.ones((3, 2)), np.ones(2), np.zeros(2), eta=0.1, beta_inv=1.0, n_iter=2,
                                n_runs=2), ValueError, "y must"),
@@ -249,7 +261,7 @@ def test_bad_inputs(small_net, call, exc, match):
 
 def test_sweep_result_summaries_and_bad_arguments():
     errors = np.array([[[8.0, 4.0, 1.0, 4.0]], [[1.0, 1.0, 3.0, 4.0]]])  # (algorithms, settings, points)
-    res = rg.SweepResult(errors, np.arange(4), ("tron", "sgd"), np.zeros(1), np.zeros(1), np.zeros((2, 1, 3)))
+    res = rg.GridResult(errors, np.arange(4), ("tron", "sgd"), np.zeros(1), np.zeros(1), np.zeros((2, 1, 3)))
     np.testing.assert_array_equal(res.curve("sgd", 0), [1.0, 1.0, 3.0, 4.0])
     assert res.final("tron", 2)[0] == pytest.approx(2.0)  # sqrt(1 * 4)
     assert res.plateau("sgd", 0.5)[0] == pytest.approx(np.sqrt((9 + 16) / 2))
