@@ -21,8 +21,8 @@ the full-batch gradient norm :math:`\\lVert\\nabla L(\\theta_t)\\rVert_2` and th
 eigenvalue of the Hessian :math:`\\lambda_{\\min}(\\nabla^2 L(\\theta_t))` (by Lanczos, see
 :mod:`dlmath.hessian`).
 
-:func:`run_experiment` maps one settings dictionary to its metrics; it is the function that
-:func:`dlmath.sweep.run_sweep` runs for every point of the grid.
+This module holds what any chapter's autoencoder needs (model, loss, data, training loop and
+history); Chapter 5's grid of runs and its summaries are :mod:`dlmath.studies.ch5_autoencoders`.
 """
 
 from __future__ import annotations
@@ -36,36 +36,23 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._validate import check_choice, check_int, check_real
+from . import data
+from ._validate import check_choice, check_instance, check_int
 from .hessian import flat_grad, min_hessian_eigenvalue
+from .nets import build_mlp
 
 __all__ = [
     "make_autoencoder",
     "load_autoencoder_data",
     "reconstruction_loss",
     "gradient_norm",
-    "make_optimizer",
     "TrainHistory",
     "train_autoencoder",
-    "run_experiment",
     "DIVERGED_LOSS",
-    "STUDY_SCALES",
-    "STUDY_CONFIGS",
-    "config_label",
-    "regime_label",
-    "study_settings",
-    "with_hessian",
-    "best_runs",
-    "run_study",
-    "load_study",
-    "findings",
 ]
 
 #: A training loss above this (or NaN/inf) counts as divergence and stops the run.
 DIVERGED_LOSS = 1e6
-
-OPTIMIZERS = ("adam", "rmsprop", "nag")
-
 
 def make_autoencoder(
     n_in: int = 784,
@@ -84,21 +71,11 @@ def make_autoencoder(
     width = check_int(width, "width", min_value=1)
     n_hidden = check_int(n_hidden, "n_hidden", min_value=1)
     seed = check_int(seed, "seed", min_value=0)
-    sizes = [n_in] + [width] * n_hidden + [n_in]
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        layers: list[nn.Module] = []
-        for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
-            layers.append(nn.Linear(a, b, dtype=dtype))
-            if i < len(sizes) - 2:
-                layers.append(nn.ReLU())
-    return nn.Sequential(*layers)
+    return build_mlp([n_in] + [width] * n_hidden + [n_in], seed=seed, dtype=dtype)
 
 
 @functools.lru_cache(maxsize=4)
 def _images(source: str) -> tuple[np.ndarray, np.ndarray | None, str]:
-    from . import data
-
     if source == "mnist_5k":
         ds = data.load_mnist_5k()
         return ds.X.reshape(len(ds.X), -1), None, ds.source
@@ -141,8 +118,7 @@ def load_autoencoder_data(
 
 def reconstruction_loss(model: nn.Module, X: torch.Tensor) -> torch.Tensor:
     """:math:`\\frac{1}{2n}\\sum_i \\lVert f(x_i) - x_i\\rVert^2` for the rows ``x_i`` of ``X``."""
-    if not isinstance(X, torch.Tensor):
-        raise TypeError(f"X must be a torch tensor of shape (n, n_in), got {type(X).__name__}")
+    check_instance(X, "X", torch.Tensor, "a torch tensor of shape (n, n_in)")
     if X.ndim != 2:
         raise ValueError(f"X must be a 2-dimensional torch tensor (n, n_in), got shape {tuple(X.shape)}")
     return 0.5 * ((model(X) - X) ** 2).sum(dim=1).mean()
@@ -152,32 +128,6 @@ def gradient_norm(model: nn.Module, X: torch.Tensor) -> float:
     """:math:`\\lVert \\nabla_\\theta L(\\theta) \\rVert_2` of :func:`reconstruction_loss` on ``X``."""
     g = flat_grad(reconstruction_loss(model, X), model)
     return float(torch.linalg.vector_norm(g))
-
-
-def make_optimizer(params, spec: dict[str, Any]) -> torch.optim.Optimizer:
-    """Build an optimizer of :mod:`dlmath.optim` from a settings dictionary.
-
-    * ``{"optimizer": "adam", "lr", "beta1", "beta2"=0.999, "xi"=1e-8,
-      "bias_correction"=False}``: ADAM as analysed (:math:`\\xi` added to :math:`\\sqrt{v_t}`,
-      no bias correction unless asked for);
-    * ``{"optimizer": "rmsprop", "lr", "beta2"=0.999, "xi"=1e-8}``: RMSProp, :math:`\\xi`
-      inside the average;
-    * ``{"optimizer": "nag", "lr", "momentum"}``: Nesterov's accelerated gradient.
-    """
-    if not isinstance(spec, dict):
-        raise TypeError(f"spec must be a dict, got {type(spec).__name__}")
-    name = check_choice(spec.get("optimizer"), "spec['optimizer']", OPTIMIZERS)
-    lr = check_real(spec.get("lr"), "spec['lr']", low=0.0, low_inclusive=False)
-    from . import optim
-
-    if name == "adam":
-        return optim.Adam(params, lr=lr, beta1=spec.get("beta1", 0.9),
-                          beta2=spec.get("beta2", 0.999), xi=spec.get("xi", 1e-8),
-                          bias_correction=spec.get("bias_correction", False))
-    if name == "rmsprop":
-        return optim.RMSProp(params, lr=lr, beta2=spec.get("beta2", 0.999),
-                             xi=spec.get("xi", 1e-8))
-    return optim.NAG(params, lr=lr, momentum=spec.get("momentum", 0.9))
 
 
 @dataclass
@@ -292,213 +242,3 @@ def train_autoencoder(
         if hessian_every is not None and (t % hessian_every == 0 or t == n_steps):
             hessian(t)
     return hist
-
-
-def run_experiment(settings: dict[str, Any]) -> dict[str, Any]:
-    """Train one autoencoder described by ``settings`` and return its metrics as a dict.
-
-    Keys (defaults in brackets): ``source`` [``"mnist_5k"``], ``n_train``, ``n_test``,
-    ``width`` [1000], ``n_hidden`` [3], ``batch_size`` [``None`` = full batch], ``n_steps``,
-    ``eval_every`` [100], ``hessian_every`` [``None``], ``hessian_n`` [500], ``lanczos_ncv``
-    [80], ``seed`` [0],
-    ``device`` [:func:`dlmath.config.device`], and the optimizer keys of
-    :func:`make_optimizer`. The result holds the :class:`TrainHistory` fields plus
-    ``final_train_loss``, ``final_test_loss`` and ``final_grad_norm`` (``inf`` if diverged).
-    """
-    if not isinstance(settings, dict):
-        raise TypeError(f"settings must be a dict, got {type(settings).__name__}")
-    from .config import device as default_device
-
-    dev = torch.device(settings.get("device") or default_device())
-    seed = settings.get("seed", 0)
-    X_train, X_test, _ = load_autoencoder_data(settings.get("source", "mnist_5k"),
-                                               n_train=settings.get("n_train"),
-                                               n_test=settings.get("n_test"), seed=0)
-    X_train, X_test = X_train.to(dev), X_test.to(dev)
-    model = make_autoencoder(X_train.shape[1], settings.get("width", 1000),
-                             settings.get("n_hidden", 3), seed=seed).to(dev)
-    opt = make_optimizer(model.parameters(), settings)
-    hist = train_autoencoder(model, X_train, X_test, opt, n_steps=settings["n_steps"],
-                             batch_size=settings.get("batch_size"),
-                             eval_every=settings.get("eval_every", 100),
-                             hessian_every=settings.get("hessian_every"),
-                             hessian_n=settings.get("hessian_n", 500),
-                             lanczos_ncv=settings.get("lanczos_ncv", 80), seed=seed)
-    out = hist.to_dict()
-    out["final_train_loss"] = hist.final_train_loss
-    out["final_test_loss"] = math.inf if hist.diverged else hist.test_loss[-1]
-    out["final_grad_norm"] = math.inf if hist.diverged else hist.grad_norm[-1]
-    return out
-
-
-# --- The chapter's grid: one definition for the notebook (smoke/default) and the full sweep ---
-
-#: Settings of the comparison at each scale. ``lrs`` maps an optimizer to its learning-rate grid;
-#: ``configs`` lists the optimizer settings compared (each is run at every lr of its grid).
-STUDY_SCALES: dict[str, dict[str, Any]] = {
-    "smoke": dict(source="mnist_5k", n_train=200, n_train_full_batch=200, n_test=500,
-                  width=16, depths=(3,), batch_sizes=(None, 100), n_steps=150, eval_every=25,
-                  lrs={"adam": (3e-3, 1e-2), "nag": (3e-3, 1e-2)}, xis=(1e-8, 1e-1),
-                  hessian_every=50, hessian_n=100, lanczos_ncv=40, hessian_depths=(3,),
-                  hessian_batch_sizes=(None,)),
-    "default": dict(source="mnist_5k", n_train=500, n_train_full_batch=500, n_test=1000,
-                    width=32, depths=(1, 3, 5), batch_sizes=(None, 100), n_steps=200,
-                    eval_every=25, lrs={"adam": (1e-3, 3e-3, 1e-2), "nag": (1e-3, 3e-3, 1e-2)},
-                    xis=(1e-8, 1e-4, 1e-1), hessian_every=50, hessian_n=200, lanczos_ncv=80,
-                    hessian_depths=(3,), hessian_batch_sizes=(None,)),
-    "full": dict(source="fashion_mnist", n_train=60_000, n_train_full_batch=10_000,
-                 n_test=10_000, width=1000, depths=(1, 3, 5), batch_sizes=(None, 100),
-                 n_steps=10_000, eval_every=250,
-                 lrs={"adam": (1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2),
-                      "nag": (1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2)},
-                 xis=(1e-8, 1e-4, 1e-1), hessian_every=1000, hessian_n=1000, lanczos_ncv=40,
-                 hessian_depths=(1, 3, 5), hessian_batch_sizes=(None, 100)),
-}
-
-#: The optimizer settings compared in the main grid (the paper's beta_1 and momentum values).
-STUDY_CONFIGS: tuple[dict[str, Any], ...] = (
-    {"optimizer": "adam", "beta1": 0.9, "beta2": 0.999, "xi": 1e-8},
-    {"optimizer": "adam", "beta1": 0.99, "beta2": 0.999, "xi": 1e-8},
-    {"optimizer": "nag", "momentum": 0.9},
-    {"optimizer": "nag", "momentum": 0.99},
-)
-
-
-def config_label(settings: dict[str, Any]) -> str:
-    """Short name of an optimizer setting, e.g. ``"ADAM b1=0.99 xi=1e-08"`` or ``"NAG mu=0.9"``."""
-    name = settings.get("optimizer")
-    if name == "adam":
-        return f"ADAM b1={settings.get('beta1', 0.9)} xi={settings.get('xi', 1e-8):.0e}"
-    if name == "rmsprop":
-        return f"RMSProp b2={settings.get('beta2', 0.999)} xi={settings.get('xi', 1e-8):.0e}"
-    if name == "nag":
-        return f"NAG mu={settings.get('momentum', 0.9)}"
-    raise ValueError(f"settings['optimizer'] must be one of {list(OPTIMIZERS)}, got {name!r}")
-
-
-def regime_label(batch_size: int | None) -> str:
-    """``"full batch"`` for ``None``, else ``"batch <b>"``."""
-    return "full batch" if batch_size is None else f"batch {check_int(batch_size, 'batch_size', min_value=1)}"
-
-
-def study_settings(scale: str, *, seeds: tuple[int, ...] = (0,), device: str | None = None
-                   ) -> dict[str, list[dict[str, Any]]]:
-    """The chapter's experiment grids at ``scale`` (``smoke``, ``default`` or ``full``).
-
-    Returns ``{"main": [...], "xi": [...], "hessian": []}``: ``main`` is depths x batch regimes
-    x :data:`STUDY_CONFIGS` x learning rates x ``seeds``; ``xi`` runs ADAM with
-    :math:`\\beta_1 = 0.99` at the extra values of :math:`\\xi` on the 3-hidden-layer net with
-    mini-batches. Hessian tracking is added afterwards, on the best runs (see
-    :func:`with_hessian`). ``device`` (e.g. ``"cpu"``) is stored in every setting if given.
-    """
-    cfg = STUDY_SCALES[check_choice(scale, "scale", tuple(STUDY_SCALES))]
-    common = {k: cfg[k] for k in ("source", "n_test", "width", "n_steps", "eval_every")}
-    if device is not None:
-        common["device"] = device
-
-    def one(n_hidden, bs, opt, lr, seed):
-        n_train = cfg["n_train_full_batch"] if bs is None else cfg["n_train"]
-        return dict(common, n_train=n_train, n_hidden=n_hidden, batch_size=bs, **opt, lr=lr,
-                    seed=seed)
-
-    main = [one(d, bs, opt, lr, seed) for d in cfg["depths"] for bs in cfg["batch_sizes"]
-            for opt in STUDY_CONFIGS for lr in cfg["lrs"][opt["optimizer"]] for seed in seeds]
-    xi = [one(3, 100, dict(STUDY_CONFIGS[1], xi=x), lr, seed) for x in cfg["xis"] if x != 1e-8
-          for lr in cfg["lrs"]["adam"] for seed in seeds]
-    return {"main": main, "xi": xi}
-
-
-def with_hessian(settings: dict[str, Any], scale: str) -> dict[str, Any]:
-    """``settings`` plus the Hessian-tracking keys of ``scale`` (every ``hessian_every`` steps)."""
-    cfg = STUDY_SCALES[check_choice(scale, "scale", tuple(STUDY_SCALES))]
-    return dict(settings, hessian_every=cfg["hessian_every"], hessian_n=cfg["hessian_n"],
-                lanczos_ncv=cfg["lanczos_ncv"])
-
-
-def best_runs(records: list[dict[str, Any]]) -> dict[tuple[int, str, str], dict[str, Any]]:
-    """For each (depth, regime, optimizer setting), the record whose lr gave the lowest final
-    training loss (averaged over seeds), as the paper tuned the learning rate per optimizer.
-
-    ``records`` are :func:`dlmath.sweep.run_sweep` records of :func:`run_experiment`. The value
-    is the record of the first seed at the best lr, with ``"mean_final_train_loss"`` added.
-    """
-    groups: dict[tuple, dict[float, list[dict[str, Any]]]] = {}
-    for r in records:
-        s = r["settings"]
-        key = (s["n_hidden"], regime_label(s.get("batch_size")), config_label(s))
-        groups.setdefault(key, {}).setdefault(s["lr"], []).append(r)
-    out = {}
-    for key, by_lr in groups.items():
-        means = {lr: float(np.mean([r["result"]["final_train_loss"] for r in rs]))
-                 for lr, rs in by_lr.items()}
-        lr = min(means, key=lambda k: (means[k], k))
-        out[key] = dict(by_lr[lr][0], mean_final_train_loss=means[lr])
-    return out
-
-
-def run_study(scale: str, out_dir, *, seeds: tuple[int, ...] = (0,), device: str | None = None,
-              **sweep_kwargs: Any) -> dict[str, list[dict[str, Any]]]:
-    """Run the chapter's whole study at ``scale`` through :func:`dlmath.sweep.run_sweep`.
-
-    Three sweeps, each resumable in its own sub-folder of ``out_dir``: ``main`` and ``xi``
-    (:func:`study_settings`), then ``hessian``: the best run (:func:`best_runs`) of every
-    optimizer setting, for the scale's ``hessian_depths`` and ``hessian_batch_sizes``, re-run
-    with :math:`\\lambda_{\\min}` tracking. ``sweep_kwargs`` go to ``run_sweep`` (``backend``,
-    ``n_jobs``, ``address``, ...). Returns ``{"main", "xi", "hessian"}`` lists of records.
-    """
-    from pathlib import Path
-
-    from .sweep import run_sweep
-
-    cfg = STUDY_SCALES[check_choice(scale, "scale", tuple(STUDY_SCALES))]
-    grids = study_settings(scale, seeds=seeds, device=device)
-    out = Path(out_dir)
-    res = {k: run_sweep(run_experiment, grids[k], out / k, **sweep_kwargs) for k in ("main", "xi")}
-    best = best_runs(res["main"])
-    todo = [with_hessian(r["settings"], scale) for (d, reg, _), r in sorted(best.items())
-            if d in cfg["hessian_depths"]
-            and reg in {regime_label(b) for b in cfg["hessian_batch_sizes"]}]
-    res["hessian"] = run_sweep(run_experiment, todo, out / "hessian", **sweep_kwargs)
-    return res
-
-
-def load_study(out_dir) -> dict[str, list[dict[str, Any]]]:
-    """Whatever results of :func:`run_study` exist in ``out_dir`` (empty lists if none)."""
-    from pathlib import Path
-
-    from .sweep import load_results
-
-    return {k: load_results(Path(out_dir) / k) for k in ("main", "xi", "hessian")}
-
-
-def findings(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The paper's comparisons, per (depth, regime), from the best-lr runs of the main grid.
-
-    Each row: ``depth``, ``regime``, the best final training loss of each optimizer setting
-    (``loss[label]``), ``best_nag`` (the NAG setting with the lowest loss), and the findings
-
-    * ``adam099_beats_nag``: ADAM with :math:`\\beta_1=0.99` reaches a lower training loss than
-      the best NAG;
-    * ``adam09_beats_nag``: the same for :math:`\\beta_1=0.9`;
-    * ``nag_smaller_grad``: the best NAG run ends with a smaller full-batch gradient norm than
-      the best ADAM :math:`\\beta_1=0.99` run.
-    """
-    best = best_runs(records)
-    rows = []
-    for depth, regime in sorted({(k[0], k[1]) for k in best}):
-        runs = {k[2]: v for k, v in best.items() if k[:2] == (depth, regime)}
-        loss = {lab: r["mean_final_train_loss"] for lab, r in runs.items()}
-        nags = [lab for lab in runs if lab.startswith("NAG")]
-        a99, a09 = config_label(STUDY_CONFIGS[1]), config_label(STUDY_CONFIGS[0])
-        if not nags or a99 not in runs:
-            continue
-        nag = min(nags, key=lambda lab: loss[lab])
-        row = {"depth": depth, "regime": regime, "loss": loss, "best_nag": nag,
-               "grad_nag": runs[nag]["result"]["final_grad_norm"],
-               "grad_adam099": runs[a99]["result"]["final_grad_norm"],
-               "adam099_beats_nag": loss[a99] < loss[nag]}
-        row["nag_smaller_grad"] = row["grad_nag"] < row["grad_adam099"]
-        if a09 in runs:
-            row["adam09_beats_nag"] = loss[a09] < loss[nag]
-        rows.append(row)
-    return rows

@@ -21,7 +21,7 @@ Engines, not a home-made scheduler:
   the driver, which writes the files, so workers need no shared file system.
 * ``backend="serial"``: a plain loop in this process (debugging, notebooks).
 
-Chapter 5's autoencoder grid (:func:`dlmath.autoencoders.run_experiment`) runs through it; any
+Chapter 5's autoencoder grid (:func:`dlmath.studies.ch5_autoencoders.run_experiment`) runs through it; any
 chapter's full-scale grid can, as long as ``fn`` is importable by the workers (a module-level
 function, not a lambda or a notebook-defined function, for the process-based engines).
 """

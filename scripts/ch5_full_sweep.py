@@ -4,7 +4,7 @@
     python scripts/ch5_full_sweep.py --backend ray --address auto   # an existing Ray cluster
     python scripts/ch5_full_sweep.py --scale default --out /tmp/ae  # the book's small grid
 
-The grid is :data:`dlmath.autoencoders.STUDY_SCALES` (``full``: Fashion-MNIST, 60,000
+The grid is :data:`dlmath.studies.ch5_autoencoders.STUDY_SCALES` (``full``: Fashion-MNIST, 60,000
 training images, width 1000, 1/3/5 hidden layers, full batch on 10,000 images and mini-batches
 of 100, 10,000 steps, seven learning rates per optimizer); the runs go through
 :func:`dlmath.sweep.run_sweep`, so an interrupted sweep resumes where it stopped, and every run
@@ -20,7 +20,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from dlmath import autoencoders as ae
+from dlmath.studies import ch5_autoencoders as ae_study
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "chapters" / "05_adaptive_methods" / "results" / "ae_full"
@@ -28,7 +28,7 @@ DEFAULT_OUT = ROOT / "chapters" / "05_adaptive_methods" / "results" / "ae_full"
 
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--scale", choices=list(ae.STUDY_SCALES), default="full")
+    p.add_argument("--scale", choices=list(ae_study.STUDY_SCALES), default="full")
     p.add_argument("--out", type=Path, default=DEFAULT_OUT)
     p.add_argument("--seeds", type=int, nargs="+", default=[0])
     p.add_argument("--backend", choices=["joblib", "ray", "serial"], default="joblib")
@@ -40,9 +40,9 @@ def main(argv: list[str] | None = None) -> None:
     kw = {"backend": args.backend, "n_jobs": args.n_jobs, "on_error": "warn"}
     if args.backend == "ray":
         kw.update(address=args.address, gpus_per_run=args.gpus_per_run)
-    res = ae.run_study(args.scale, args.out, seeds=tuple(args.seeds), device=args.device, **kw)
+    res = ae_study.run_study(args.scale, args.out, seeds=tuple(args.seeds), device=args.device, **kw)
     print({k: len(v) for k, v in res.items()}, "runs in", args.out)
-    for row in ae.findings(res["main"]):
+    for row in ae_study.findings(res["main"]):
         print(f"{row['depth']} hidden, {row['regime']}: ADAM(0.99) < best NAG: "
               f"{row['adam099_beats_nag']}; NAG smaller gradient norm: {row['nag_smaller_grad']}")
 
