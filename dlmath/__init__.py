@@ -1,14 +1,43 @@
 """dlmath: the algorithms of *A Study of the Mathematics of Deep Learning* (A. Mukherjee, 2020).
 
 The executable book imports everything it computes from this package; notebooks never redefine
-an algorithm. Modules, one per topic:
+an algorithm. This is the package's one map: every public module, by kind, with the chapters
+it serves (the API page has the same sections, and a test keeps both complete). A module or
+package whose name starts with ``_`` is private: its names are re-exported by its package.
 
-* :mod:`dlmath.config`: scale (``DLMATH_SCALE``), device and seeding.
-* :mod:`dlmath.plotting`: the book's figure style.
-* :mod:`dlmath.data`: offline data sets with checksums.
-* :mod:`dlmath.relu_nets`: ReLU networks as functions; exact piece and region counting (Ch. 1-2).
+**Machinery**
 
-Chapter modules are imported on demand (``from dlmath import relu_gate``) so that
+* :mod:`dlmath.config` (every chapter): scale (``DLMATH_SCALE``), device, seeding, progress.
+* :mod:`dlmath.data` (Ch. 3, 5): offline data sets with checksums.
+* :mod:`dlmath.plotting` (every chapter): the book's figure style.
+* :mod:`dlmath.sweep` (Ch. 3, 5 studies): the resumable grid runner on joblib or Ray.
+* :mod:`dlmath.claims` (every chapter): the claims ledger, verdicts and glued numbers.
+* :mod:`dlmath.claims.registry` (every chapter): the registered claims, one module per chapter.
+
+**Shared mathematics**
+
+* :mod:`dlmath.relu_nets` (Ch. 1, 2): ReLU nets as functions; exact piece and region counting.
+* :mod:`dlmath.nets` (Ch. 4, 5, 6): the one torch builder of fully connected ReLU nets.
+* :mod:`dlmath.optim` (Ch. 5): RMSProp, ADAM and NAG as analysed; optimizers from settings.
+* :mod:`dlmath.hessian` (Ch. 5): Hessian-vector products and extreme Hessian eigenvalues.
+* :mod:`dlmath.autoencoders` (Ch. 4, 5, 6): autoencoder model, loss, data, training loop.
+
+**Chapter topics**
+
+* :mod:`dlmath.constructions` (Ch. 2): explicit ReLU-net constructions.
+* :mod:`dlmath.depth_bounds` (Ch. 2): counting bounds and depth separations.
+* :mod:`dlmath.exact_erm` (Ch. 2): exact empirical risk minimisation for depth-2 nets.
+* :mod:`dlmath.boolean` (Ch. 2): Boolean-input lower bounds for ReLU circuits.
+* :mod:`dlmath.relu_gate` (Ch. 3): Tron, Neuro-Tron, SGD and noisy GD for a ReLU gate and
+  depth-2 single-filter nets, their simulator and predictions.
+
+**Studies**
+
+* :mod:`dlmath.studies` (Ch. 3, 5): paper-scale studies, one module per study.
+* :mod:`dlmath.studies.ch3_poisoning` (Ch. 3): the eight Neuro-Tron data-poisoning simulations.
+* :mod:`dlmath.studies.ch5_autoencoders` (Ch. 5): ADAM, RMSProp and NAG on ReLU autoencoders.
+
+Modules are imported on demand (``from dlmath import relu_gate as rg``) so that
 ``import dlmath`` stays fast.
 """
 
