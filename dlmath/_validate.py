@@ -167,7 +167,8 @@ def check_instance(x: Any, name: str, types: type[T] | tuple[type, ...], what: s
     if not isinstance(x, types):
         if what is None:
             ts = types if isinstance(types, tuple) else (types,)
-            what = "a " + " or ".join(t.__name__ for t in ts)
+            names = " or ".join(t.__name__ for t in ts)
+            what = ("an " if names[0] in "AEIOUaeiou" else "a ") + names
         raise TypeError(f"{name} must be {what}, got {type(x).__name__}")
     return x
 

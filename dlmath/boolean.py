@@ -19,7 +19,7 @@ from collections.abc import Callable
 import numpy as np
 from scipy.optimize import linprog
 
-from ._validate import as_float_array, check_int, check_real
+from ._validate import as_float_array, check_callable, check_int, check_real
 
 __all__ = [
     "max3",
@@ -67,8 +67,7 @@ def gradient_jump(f: Callable[[np.ndarray], np.ndarray], points, normal, h: floa
     :math:`\\sum_{i: \\{w_i\\cdot x+b_i=0\\}=L}c_i|w_i\\cdot\\nu|`: the same at every point of
     ``L`` away from other kinks.
     """
-    if not callable(f):
-        raise TypeError(f"f must be a callable taking an (m, d) array, got {type(f).__name__}")
+    check_callable(f, "f", "a callable taking an (m, d) array")
     P = as_float_array(points, "points", ndim=2)
     nu = as_float_array(normal, "normal", shape=(P.shape[1],))
     norm = np.linalg.norm(nu)

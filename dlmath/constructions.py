@@ -18,13 +18,13 @@ the proof of a theorem, so that the book can check the theorem on the object its
 
 from __future__ import annotations
 
-import numbers
 from fractions import Fraction
 
 import numpy as np
 from scipy.optimize import linprog
 
-from ._validate import as_float_array, check_real
+from ._validate import as_float_array, check_real, is_exact_number
+from .relu_nets import ReLUNet
 
 __all__ = [
     "max_affine_net",
@@ -41,14 +41,8 @@ __all__ = [
 ]
 
 
-def _net(weights: list[np.ndarray], biases: list[np.ndarray]):
-    from .relu_nets import ReLUNet
-
+def _net(weights: list[np.ndarray], biases: list[np.ndarray]) -> ReLUNet:
     return ReLUNet([np.asarray(w).tolist() for w in weights], [np.asarray(b).tolist() for b in biases])
-
-
-def _is_rational(v) -> bool:
-    return isinstance(v, (Fraction, numbers.Integral, np.integer)) and not isinstance(v, (bool, np.bool_))
 
 
 def _exact_or_float(x, name: str, **kwargs) -> np.ndarray:
@@ -56,7 +50,7 @@ def _exact_or_float(x, name: str, **kwargs) -> np.ndarray:
     return an object array of ``Fraction`` (so that the net is built in exact arithmetic)."""
     arr = as_float_array(x, name, **kwargs)
     obj = np.asarray(x, dtype=object)
-    if obj.size and all(_is_rational(v) for v in obj.ravel()):
+    if obj.size and all(is_exact_number(v) for v in obj.ravel()):
         return np.array([Fraction(int(v)) if not isinstance(v, Fraction) else v for v in obj.ravel()],
                         dtype=object).reshape(arr.shape)
     return arr
@@ -64,7 +58,7 @@ def _exact_or_float(x, name: str, **kwargs) -> np.ndarray:
 
 def _exact_or_float_scalar(x, name: str, **kwargs):
     value = check_real(x, name, **kwargs)
-    return Fraction(x) if _is_rational(x) else value
+    return Fraction(x) if is_exact_number(x) else value
 
 
 def _unify(*arrays: np.ndarray) -> list[np.ndarray]:
@@ -79,7 +73,7 @@ def _unify(*arrays: np.ndarray) -> list[np.ndarray]:
 # --------------------------------------------------------------------------------------------
 
 
-def max_affine_net(A, c=None):
+def max_affine_net(A, c=None) -> ReLUNet:
     """Thm 2.1: a ReLU net computing ``x ↦ max_{i} (A[i]·x + c[i])``.
 
     With ``N = A.shape[0] ≥ 2`` affine maps on ℝⁿ the net has ``⌈log₂ N⌉`` hidden layers
@@ -133,7 +127,8 @@ def _check_pwl(breakpoints, values, s_left, s_right):
         raise ValueError("breakpoints must be strictly increasing")
     sl = _exact_or_float_scalar(s_left, "s_left")
     sr = _exact_or_float_scalar(s_right, "s_right")
-    a, b, ends = _unify(a, b, np.array([sl, sr], dtype=object if all(map(_is_rational, (sl, sr))) else float))
+    exact_ends = all(map(is_exact_number, (sl, sr)))
+    a, b, ends = _unify(a, b, np.array([sl, sr], dtype=object if exact_ends else float))
     return a, b, ends[0], ends[1]
 
 
@@ -155,7 +150,7 @@ def pwl1d_eval(breakpoints, values, s_left: float, s_right: float, x) -> np.ndar
     return np.where(x > a[-1], b[-1] + sr * (x - a[-1]), y)
 
 
-def pwl1d_to_relu_net(breakpoints, values, s_left: float, s_right: float):
+def pwl1d_to_relu_net(breakpoints, values, s_left: float, s_right: float) -> ReLUNet:
     """Thm 2.2 and Cor A.1: the flap construction of a ``p``-piece PWL ℝ→ℝ function.
 
     ``breakpoints`` ``a_1 < … < a_{p−1}`` carry ``values`` ``b_i``; the end slopes are
@@ -236,7 +231,7 @@ def zigzag_knots(a, M: float = 1.0) -> tuple[np.ndarray, np.ndarray, float]:
     return knots[:-1], vals[:-1], (vals[-1] - vals[-2]) / (M - knots[-2])
 
 
-def zigzag(a, M: float = 1.0):
+def zigzag(a, M: float = 1.0) -> ReLUNet:
     """``h_a`` as a one-hidden-layer net with ``w = p + 1`` units (Cor A.1, flat left end).
 
     On ``[0, M]`` it has ``w`` affine pieces, each mapping its interval onto ``[0, M]``.
@@ -245,7 +240,7 @@ def zigzag(a, M: float = 1.0):
     return pwl1d_to_relu_net(knots, vals, 0 * s_right, s_right)
 
 
-def compose_hard(a_list: list, M: float = 1.0):
+def compose_hard(a_list: list, M: float = 1.0) -> ReLUNet:
     """``H = h_{a¹} ∘ h_{a²} ∘ … ∘ h_{aᵏ}`` (``aᵏ`` acts first) as a net with ``k`` hidden layers
     of widths ``len(aⁱ) + 1``; with all ``w`` equal it has exactly ``wᵏ`` pieces on ``[0, M]``
     (Thm 3.2, Lemma B.1)."""
@@ -270,7 +265,7 @@ def _generators(B) -> np.ndarray:
     return B
 
 
-def zonotope_support_net(B):
+def zonotope_support_net(B) -> ReLUNet:
     """Lemma 3.7: ``γ_Z(r) = max_{z∈Z} ⟨r, z⟩ = Σ_i |⟨r, b_i⟩|`` for ``Z = {Σ λ_i b_i : |λ_i| ≤ 1}``,
     as a one-hidden-layer net with ``2m`` units ``σ(⟨r, b_i⟩), σ(−⟨r, b_i⟩)``.
     ``B`` holds the ``m`` generators as rows (shape ``(m, n)``)."""
@@ -282,7 +277,9 @@ def zonotope_support_net(B):
     )
 
 
-def zonotope_vertices(B, *, return_directions: bool = False):
+def zonotope_vertices(
+    B, *, return_directions: bool = False
+) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Thm 3.6: the vertices ``Σ_i ε_i b_i`` of ``Z(B)``, one per cell of the central hyperplane
     arrangement ``{r : ⟨r, b_i⟩ = 0}`` (``ε`` = the cell's sign vector).
 
@@ -322,6 +319,6 @@ def zonotope_vertices(B, *, return_directions: bool = False):
     return vertices
 
 
-def zonotope_hard_net(B, a_list: list, M: float = 1.0):
+def zonotope_hard_net(B, a_list: list, M: float = 1.0) -> ReLUNet:
     """Thm 3.9: ``H_{a¹…aᵏ} ∘ γ_{Z(B)}``, a net with ``k + 1`` hidden layers and size ``2m + wk``."""
     return compose_hard(a_list, M).compose(zonotope_support_net(B))

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._validate import check_bool, check_choice
+from ._validate import check_bool, check_choice, check_instance
 
 __all__ = [
     "DataUnavailableError",
@@ -68,8 +68,7 @@ class Dataset:
 
 def sha256_of(data: bytes) -> str:
     """Hex SHA-256 digest of ``data``."""
-    if not isinstance(data, (bytes, bytearray, memoryview)):
-        raise TypeError(f"data must be bytes, got {type(data).__name__}")
+    check_instance(data, "data", (bytes, bytearray, memoryview), "bytes")
     return hashlib.sha256(data).hexdigest()
 
 
@@ -93,8 +92,7 @@ def read_idx(data: bytes) -> np.ndarray:
     The IDX header is two zero bytes, a type byte (0x08 for uint8), the number of dimensions,
     then one big-endian 32-bit size per dimension.
     """
-    if not isinstance(data, (bytes, bytearray)):
-        raise TypeError(f"data must be bytes, got {type(data).__name__}")
+    check_instance(data, "data", (bytes, bytearray), "bytes")
     if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] != 0x08:
         raise ValueError("data is not an IDX file of unsigned bytes (bad magic number)")
     nd = data[3]

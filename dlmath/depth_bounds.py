@@ -26,7 +26,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from math import comb, prod
 
-from ._validate import check_int, check_real
+from ._validate import as_float_array, check_int, check_real
+from .relu_nets import ReLUNet
 
 __all__ = [
     "max_pieces_1d",
@@ -131,7 +132,7 @@ def zigzag_l1_lower_bound(n_pieces: int, q: int) -> float:
 
 def fit_relu_net(
     hidden_widths: list[int] | tuple[int, ...], x, y, *, steps: int, lr: float = 1e-2, seed: int = 0
-):
+) -> ReLUNet:
     """Fit a fresh ℝ→ℝ ReLU net (PyTorch default initialization, output bias) to ``(x, y)`` by
     full-batch Adam on the mean squared error with a cosine learning-rate schedule.
 
@@ -140,10 +141,9 @@ def fit_relu_net(
     as a :class:`dlmath.relu_nets.ReLUNet` of ``x``. The global torch RNG is left untouched
     (the initialization uses its own seed). Training runs on one CPU thread.
     """
-    import torch
+    import torch  # torch only when a net is fitted: the counting bounds stay light to import
 
-    from ._validate import as_float_array
-    from .relu_nets import ReLUNet
+    from .nets import build_mlp
 
     widths = _widths(hidden_widths, "hidden_widths")
     x = as_float_array(x, "x", ndim=1, min_size=2)
@@ -151,12 +151,7 @@ def fit_relu_net(
     steps = check_int(steps, "steps", min_value=1)
     lr = check_real(lr, "lr", low=0.0, low_inclusive=False)
     seed = check_int(seed, "seed", min_value=0)
-    with torch.random.fork_rng():
-        torch.manual_seed(seed)
-        layers: list = []
-        for w_in, w_out in zip([1, *widths[:-1]], widths, strict=True):
-            layers += [torch.nn.Linear(w_in, w_out, dtype=torch.float64), torch.nn.ReLU()]
-        model = torch.nn.Sequential(*layers, torch.nn.Linear(widths[-1], 1, dtype=torch.float64))
+    model = build_mlp([1, *widths, 1], seed=seed, dtype=torch.float64)
     mean, std = float(x.mean()), float(x.std()) or 1.0
     xt = torch.as_tensor((x - mean) / std)[:, None]
     yt = torch.as_tensor(y)[:, None]

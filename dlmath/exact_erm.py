@@ -35,7 +35,7 @@ from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from ._validate import as_float_array, check_bool, check_choice, check_int, check_real, check_xy
 from .config import progress
-from .relu_nets import PWL1D  # the package's one PWL-function type (not re-exported)
+from .relu_nets import PWL1D, ReLUNet  # PWL1D: the package's one PWL-function type
 
 __all__ = [
     "LOSSES",
@@ -169,10 +169,8 @@ class TwoLayerReLU:
         X, y = check_xy(X, y, allow_1d=True)
         return float(np.mean(_loss_values(self(X) - y, loss)))
 
-    def to_relu_net(self):
-        """Convert to :class:`dlmath.relu_nets.ReLUNet` (when that module is available)."""
-        from .relu_nets import ReLUNet
-
+    def to_relu_net(self) -> ReLUNet:
+        """Convert to :class:`dlmath.relu_nets.ReLUNet`."""
         weights = [self.A.copy(), self.s[None, :].copy()]
         biases = [self.b.copy(), np.array([self.c])]
         return ReLUNet(weights, biases)

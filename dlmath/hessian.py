@@ -26,7 +26,7 @@ import numpy as np
 import torch
 from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigsh
 
-from ._validate import as_float_array, check_choice, check_int, check_real
+from ._validate import as_float_array, check_callable, check_choice, check_int, check_real
 
 __all__ = ["flat_grad", "hvp", "HessianOperator", "hessian_operator", "HessianEig",
            "min_hessian_eigenvalue", "extreme_hessian_eigenvalue"]
@@ -74,8 +74,7 @@ class HessianOperator(LinearOperator):
     """
 
     def __init__(self, loss_fn: Callable[[], torch.Tensor], params):
-        if not callable(loss_fn):
-            raise TypeError("loss_fn must be a callable returning a scalar loss tensor")
+        check_callable(loss_fn, "loss_fn", "a callable returning a scalar loss tensor")
         self.params = _params(params)
         self._grad = flat_grad(loss_fn(), self.params, create_graph=True)
         p = self._grad.numel()

@@ -35,9 +35,10 @@ import math
 from collections.abc import Iterable
 from typing import Any, Protocol
 
+import numpy as np
 import torch
 
-from ._validate import check_bool, check_choice, check_instance, check_keys, check_real
+from ._validate import check_bool, check_choice, check_instance, check_int, check_keys, check_real
 
 __all__ = [
     "RMSProp",
@@ -568,13 +569,8 @@ def run_deterministic(
     and ``hit`` (the first index with :math:`\|\nabla f\| \le \varepsilon`, or ``None``).
     The run stops at ``hit`` when ``eps`` is given.
     """
-    import numpy as np
-
-    from ._validate import check_int
-
     n_steps = check_int(n_steps, "n_steps", min_value=0)
-    if not isinstance(x0, torch.Tensor):
-        raise TypeError(f"x0 must be a torch.Tensor, got {type(x0).__name__}")
+    check_instance(x0, "x0", torch.Tensor, "a torch.Tensor")
     if eps is not None:
         eps = _positive(eps, "eps")
     x = x0.detach().clone().requires_grad_(True)

@@ -40,7 +40,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from ._validate import check_choice, check_int
+from ._validate import check_callable, check_choice, check_instance, check_int
+from .config import progress as progress_bar
 
 __all__ = ["settings_key", "run_sweep", "load_results", "BACKENDS"]
 
@@ -67,8 +68,7 @@ def settings_key(settings: dict[str, Any]) -> str:
     Key order does not matter (``{"a": 1, "b": 2}`` and ``{"b": 2, "a": 1}`` share a key);
     ``1`` and ``1.0`` are different settings.
     """
-    if not isinstance(settings, dict):
-        raise TypeError(f"settings must be a dict, got {type(settings).__name__}")
+    check_instance(settings, "settings", dict)
     try:
         text = _canonical(settings)
     except TypeError as exc:
@@ -141,11 +141,10 @@ def _read(path: Path) -> dict[str, Any] | None:
 
 def _check_settings_list(settings_list: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     if isinstance(settings_list, dict) or isinstance(settings_list, (str, bytes)):
-        raise TypeError("settings_list must be a list of settings dicts")
+        raise TypeError("settings_list must be a list of settings dicts")  # any other iterable goes
     out = list(settings_list)
     for i, s in enumerate(out):
-        if not isinstance(s, dict):
-            raise TypeError(f"settings_list[{i}] must be a dict, got {type(s).__name__}")
+        check_instance(s, f"settings_list[{i}]", dict)
         settings_key(s)  # raises if not JSON-serialisable
     return out
 
@@ -195,8 +194,7 @@ def run_sweep(
     list of dict
         The records of ``settings_list`` that exist after the sweep, in the grid's order.
     """
-    if not callable(fn):
-        raise TypeError("fn must be callable")
+    check_callable(fn, "fn")
     settings_list = _check_settings_list(settings_list)
     backend = check_choice(backend, "backend", BACKENDS)
     on_error = check_choice(on_error, "on_error", ("raise", "warn"))
@@ -221,10 +219,8 @@ def run_sweep(
         todo.setdefault(key, s)
 
     if todo:
-        from .config import progress as bar
-
         kw = {} if progress else {"disable": True}
-        pbar = bar(total=len(todo), desc=f"sweep ({backend})", **kw)
+        pbar = progress_bar(total=len(todo), desc=f"sweep ({backend})", **kw)
         runner = {"serial": _run_serial, "joblib": _run_joblib, "ray": _run_ray}[backend]
         try:
             runner(fn, list(todo.values()), out, pbar, on_error=on_error, n_jobs=n_jobs,

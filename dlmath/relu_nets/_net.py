@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -11,9 +10,11 @@ import numpy as np
 from .._validate import (
     as_float_array,
     check_bool,
+    check_instance,
     check_int,
     check_real,
     check_rng,
+    check_sequence,
     is_exact_number,
 )
 
@@ -52,8 +53,7 @@ class ReLUNet:
     """
 
     def __init__(self, weights: list, biases: list | None = None) -> None:
-        if isinstance(weights, np.ndarray) or not isinstance(weights, Sequence) or not weights:
-            raise TypeError("weights must be a non-empty list of 2-D arrays, one per layer")
+        check_sequence(weights, "weights", min_len=1, what="a list of 2-D arrays, one per layer")
         ws = [as_float_array(w, f"weights[{i}]", ndim=2, min_size=1) for i, w in enumerate(weights)]
         for i in range(1, len(ws)):
             if ws[i].shape[1] != ws[i - 1].shape[0]:
@@ -65,8 +65,7 @@ class ReLUNet:
         if biases is None:
             raw_b: list = [[0] * w.shape[0] for w in ws]
         else:
-            if isinstance(biases, np.ndarray) or not isinstance(biases, Sequence):
-                raise TypeError("biases must be None or a list of 1-D arrays, one per layer")
+            check_sequence(biases, "biases", what="None or a list of 1-D arrays, one per layer")
             if len(biases) not in (k, k + 1):
                 raise ValueError(
                     f"biases must have {k} (hidden layers) or {k + 1} entries, got {len(biases)}"
@@ -172,29 +171,25 @@ class ReLUNet:
     def to_torch(self, dtype: Any = None) -> Any:
         """A ``torch.nn.Sequential`` of ``Linear``/``ReLU`` computing the same function
         (``dtype`` defaults to ``torch.float64``)."""
-        import torch
+        import torch  # torch only for the torch views: the exact analyses stay light to import
+
+        from ..nets import build_mlp
 
         dtype = torch.float64 if dtype is None else dtype
-        if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
-            raise TypeError(f"dtype must be a floating torch.dtype, got {dtype!r}")
-        layers: list = []
-        for i, (w, b) in enumerate(zip(self._weights, self._biases, strict=True)):
-            lin = torch.nn.Linear(w.shape[1], w.shape[0], dtype=dtype)
-            with torch.no_grad():
+        widths = [self.input_dim] + [w.shape[0] for w in self._weights]
+        model = build_mlp(widths, dtype=dtype)
+        with torch.no_grad():
+            for lin, w, b in zip(model[::2], self._weights, self._biases, strict=True):
                 lin.weight.copy_(torch.tensor(np.array(w), dtype=dtype))
                 lin.bias.copy_(torch.tensor(np.array(b), dtype=dtype))
-            layers.append(lin)
-            if i < len(self._weights) - 1:
-                layers.append(torch.nn.ReLU())
-        return torch.nn.Sequential(*layers)
+        return model
 
     @classmethod
     def from_torch(cls, module: Any) -> ReLUNet:
         """Read a ``torch.nn.Sequential`` of the form Linear, ReLU, Linear, ..., ReLU, Linear."""
         import torch
 
-        if not isinstance(module, torch.nn.Sequential):
-            raise TypeError(f"module must be a torch.nn.Sequential, got {type(module).__name__}")
+        check_instance(module, "module", torch.nn.Sequential, "a torch.nn.Sequential")
         mods = list(module)
         ok = len(mods) % 2 == 1 and all(
             isinstance(m, torch.nn.Linear if i % 2 == 0 else torch.nn.ReLU) for i, m in enumerate(mods)
@@ -226,8 +221,7 @@ class ReLUNet:
         He's :math:`\sqrt{2 / w_{i-1}}`; hidden biases have ``bias_std``; the output bias is
         zero unless ``output_bias``.
         """
-        if isinstance(widths, (str, bytes)) or not isinstance(widths, Sequence):
-            raise TypeError("widths must be a sequence of integers (n, w_1, ..., w_k, m)")
+        check_sequence(widths, "widths", what="a sequence of integers (n, w_1, ..., w_k, m)")
         if len(widths) < 2:
             raise ValueError(f"widths must have at least 2 entries (n, m), got {len(widths)}")
         widths = [check_int(w, f"widths[{i}]", min_value=1) for i, w in enumerate(widths)]
@@ -269,8 +263,7 @@ class ReLUNet:
         of ``self``: :math:`W^f_1 (W^g x + b^g) + b^f_1`. Depth adds up to
         :math:`(k_f + 1) + (k_g + 1) - 1`; hidden widths are concatenated.
         """
-        if not isinstance(inner, ReLUNet):
-            raise TypeError(f"inner must be a ReLUNet, got {type(inner).__name__}")
+        check_instance(inner, "inner", ReLUNet)
         if inner.output_dim != self.input_dim:
             raise ValueError(
                 f"inner must have output_dim {self.input_dim} to feed this net, got {inner.output_dim}"
@@ -300,11 +293,8 @@ class ReLUNet:
         layers) and the output layer takes the weighted sum. Depth is the largest depth,
         size the sum of the (deepened) sizes.
         """
-        if isinstance(nets, ReLUNet) or not isinstance(nets, Sequence) or not nets:
-            raise TypeError("nets must be a non-empty list of ReLUNet")
+        nets = check_sequence(nets, "nets", item_type=ReLUNet, min_len=1, what="a list of ReLUNet")
         for i, f in enumerate(nets):
-            if not isinstance(f, ReLUNet):
-                raise TypeError(f"nets[{i}] must be a ReLUNet, got {type(f).__name__}")
             if (f.input_dim, f.output_dim) != (nets[0].input_dim, nets[0].output_dim):
                 raise ValueError(
                     f"nets[{i}] maps R^{f.input_dim} -> R^{f.output_dim}, but nets[0] maps "
@@ -386,8 +376,7 @@ def sawtooth_net(k: int) -> ReLUNet:
 
 
 def _check_net(net, name: str = "net", *, input_dim: int | None = None) -> ReLUNet:
-    if not isinstance(net, ReLUNet):
-        raise TypeError(f"{name} must be a ReLUNet, got {type(net).__name__}")
+    check_instance(net, name, ReLUNet)
     if input_dim is not None and net.input_dim != input_dim:
         raise ValueError(f"{name} must have input_dim {input_dim}, got {net.input_dim}")
     return net

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validate import as_float_array, check_int, check_real
+from .._validate import as_float_array, check_int, check_real, check_sequence
 from ._net import ReLUNet, _check_net
 
 
@@ -195,8 +195,8 @@ def count_pieces_2d(
     affine_tol = check_real(affine_tol, "affine_tol", low=0.0)
     if regions is None:
         regions = linear_regions_2d(net, box, tol=tol)
-    elif not regions or not all(isinstance(r, Region2D) for r in regions):
-        raise TypeError("regions must be a non-empty list of Region2D (from linear_regions_2d)")
+    else:
+        check_sequence(regions, "regions", item_type=Region2D, min_len=1)
     n = len(regions)
     coef = np.array([np.concatenate([r.grad.ravel(), r.offset.ravel()]) for r in regions])
     thresh = affine_tol * max(1.0, float(np.max(np.abs(coef))))
@@ -295,8 +295,8 @@ def plot_regions_2d(
 
     if regions is None:
         regions = linear_regions_2d(net, box)
-    elif not all(isinstance(r, Region2D) for r in regions):
-        raise TypeError("regions must be a list of Region2D (from linear_regions_2d)")
+    else:
+        check_sequence(regions, "regions", item_type=Region2D)
     if ax is None:
         ax = plt.gca()
     cmap = plt.get_cmap("tab20")
