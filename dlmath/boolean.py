@@ -1,8 +1,9 @@
-"""Boolean-input lower bounds for ReLU circuits (Mukherjee and Basu, arXiv:1711.03073; thesis Ch. 2).
+"""Boolean-input lower bounds for ReLU circuits (Mukherjee and Basu, arXiv:1711.03073; Chapter 2).
 
-Small, exact objects behind the paper's three results:
+Small, exact objects behind the paper's three results (:prf:ref:`thm-ch2-boolean`):
 
-* :func:`max3_depth3` and :func:`gradient_jump`: :math:`\\max(0,x_1,x_2)` is a depth-3 net
+* :func:`max3_depth3` and :func:`gradient_jump` (:prf:ref:`prop-ch2-max3`): :math:`\\max(0,x_1,x_2)`
+  is a depth-3 net
   (:math:`\\sigma(x_1)+\\sigma(x_2-\\sigma(x_1))`) but not a Sum-of-ReLU function, because the
   jump of its gradient across the line :math:`x_1=0` is not constant along the line.
 * :func:`random_relu_fit`: least-squares fits by sums of ReLUs with many random hyperplanes.

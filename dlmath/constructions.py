@@ -1,18 +1,25 @@
-"""Explicit ReLU-net constructions of thesis Ch. 2 (Arora, Basu, Mianjy, Mukherjee, ICLR 2018).
+"""Explicit ReLU-net constructions of Chapter 2 (Arora, Basu, Mianjy, Mukherjee, ICLR 2018).
 
 Every function returns a :class:`dlmath.relu_nets.ReLUNet` whose weights are written down from
-the proof of a theorem, so that the book can check the theorem on the object itself:
+the proof of a theorem, so that the book can check the theorem on the object itself. Each
+function names the book's result (its ``prf`` label) and the paper's numbering:
 
-* :func:`max_affine_net` (Thm 2.1): ``x ↦ max_i (A_i·x + c_i)`` for ``N`` affine maps with
+* :func:`max_affine_net` (:prf:ref:`thm-ch2-representation`; Arora et al. 2018, Thm 2.1):
+  ``x ↦ max_i (A_i·x + c_i)`` for ``N`` affine maps with
   ``⌈log₂ N⌉`` hidden layers, from ``max(a, b) = σ(a−b) + σ(b) − σ(−b)`` applied in a tree.
-* :func:`pwl1d_to_relu_net` (Thm 2.2, Cor A.1): a continuous piecewise linear ℝ→ℝ function
+* :func:`pwl1d_to_relu_net` (:prf:ref:`thm-ch2-one-dim`; Arora et al. 2018, Thm 2.2, Cor A.1): a
+  continuous piecewise linear ℝ→ℝ function
   with ``p`` pieces as a one-hidden-layer net with ``p`` units, ``p−1`` when an end slope is 0.
-* :func:`min_two_layer_size`: the exact smallest width (``p−1`` or ``p``) of such a net.
-* :func:`zigzag`, :func:`compose_hard` (Def. 8, Thm 3.2): the hard functions ``h_a`` and
+* :func:`min_two_layer_size` (:prf:ref:`prop-ch2-exact-size`, ours): the exact smallest width
+  (``p−1`` or ``p``) of such a net.
+* :func:`zigzag`, :func:`compose_hard` (:prf:ref:`thm-ch2-hard-functions`; Arora et al. 2018,
+  Def. 8, Thm 3.2): the hard functions ``h_a`` and
   ``H = h_{a¹}∘…∘h_{aᵏ}`` with ``wᵏ`` pieces on ``[0, M]`` at size ``wk``; Telgarsky's
   sawtooth (:func:`dlmath.relu_nets.sawtooth_net`) is the case ``w = 2``, ``a = (½,)``.
-* :func:`zonotope_support_net` (Lemma 3.7), :func:`zonotope_vertices` (Thm 3.6) and
-  :func:`zonotope_hard_net` (Thm 3.9): ``γ_Z(r) = Σ_i |⟨r, b_i⟩|`` with ``2m`` units and
+* :func:`zonotope_support_net` (:prf:ref:`lem-ch2-support-net`; Arora et al. 2018, Lemma 3.7),
+  :func:`zonotope_vertices` (:prf:ref:`thm-ch2-zonotope-vertices`; Thm 3.6) and
+  :func:`zonotope_hard_net` (:prf:ref:`thm-ch2-zonotope-family`; Thm 3.9):
+  ``γ_Z(r) = Σ_i |⟨r, b_i⟩|`` with ``2m`` units and
   ``H∘γ_Z``.
 """
 
@@ -69,12 +76,13 @@ def _unify(*arrays: np.ndarray) -> list[np.ndarray]:
 
 
 # --------------------------------------------------------------------------------------------
-# Thm 2.1: max of affine maps
+# Arora et al. 2018, Thm 2.1: max of affine maps
 # --------------------------------------------------------------------------------------------
 
 
 def max_affine_net(A, c=None) -> ReLUNet:
-    """Thm 2.1: a ReLU net computing ``x ↦ max_{i} (A[i]·x + c[i])``.
+    """:prf:ref:`thm-ch2-representation` (Arora et al. 2018, Thm 2.1): a ReLU net computing
+    ``x ↦ max_{i} (A[i]·x + c[i])``.
 
     With ``N = A.shape[0] ≥ 2`` affine maps on ℝⁿ the net has ``⌈log₂ N⌉`` hidden layers
     (depth ``⌈log₂ N⌉ + 1``): each layer halves the list with
@@ -114,7 +122,7 @@ def max_affine_net(A, c=None) -> ReLUNet:
 
 
 # --------------------------------------------------------------------------------------------
-# Thm 2.2 / Cor A.1: one-dimensional PWL functions
+# Arora et al. 2018, Thm 2.2 / Cor A.1: one-dimensional PWL functions
 # --------------------------------------------------------------------------------------------
 
 
@@ -151,7 +159,8 @@ def pwl1d_eval(breakpoints, values, s_left: float, s_right: float, x) -> np.ndar
 
 
 def pwl1d_to_relu_net(breakpoints, values, s_left: float, s_right: float) -> ReLUNet:
-    """Thm 2.2 and Cor A.1: the flap construction of a ``p``-piece PWL ℝ→ℝ function.
+    """:prf:ref:`thm-ch2-one-dim` (Arora et al. 2018, Thm 2.2 and Cor A.1): the flap
+    construction of a ``p``-piece PWL ℝ→ℝ function.
 
     ``breakpoints`` ``a_1 < … < a_{p−1}`` carry ``values`` ``b_i``; the end slopes are
     ``s_left`` and ``s_right``. With slopes ``σ_0 = s_left, σ_1, …, σ_{p−1} = s_right``:
@@ -217,7 +226,8 @@ def min_two_layer_size(breakpoints, values, s_left: float, s_right: float, *, to
 
 
 def zigzag_knots(a, M: float = 1.0) -> tuple[np.ndarray, np.ndarray, float]:
-    """Knots of ``h_a`` (Def. 8): breakpoints ``0, a_1, …, a_p``, values ``M·(i mod 2)``, and
+    """Knots of ``h_a`` (Arora et al. 2018, Def. 8; :prf:ref:`thm-ch2-hard-functions`):
+    breakpoints ``0, a_1, …, a_p``, values ``M·(i mod 2)``, and
     the slope of the last piece, which joins ``(a_p, h(a_p))`` to ``(M, M·((p+1) mod 2))`` and
     continues past ``M``. ``a`` must lie in ``Δ^p_M``: ``0 < a_1 < … < a_p < M``."""
     M = _exact_or_float_scalar(M, "M", low=0.0, low_inclusive=False)
@@ -243,7 +253,7 @@ def zigzag(a, M: float = 1.0) -> ReLUNet:
 def compose_hard(a_list: list, M: float = 1.0) -> ReLUNet:
     """``H = h_{a¹} ∘ h_{a²} ∘ … ∘ h_{aᵏ}`` (``aᵏ`` acts first) as a net with ``k`` hidden layers
     of widths ``len(aⁱ) + 1``; with all ``w`` equal it has exactly ``wᵏ`` pieces on ``[0, M]``
-    (Thm 3.2, Lemma B.1)."""
+    (:prf:ref:`thm-ch2-hard-functions`; Arora et al. 2018, Thm 3.2, Lemma B.1)."""
     if isinstance(a_list, (str, bytes)) or not hasattr(a_list, "__len__") or len(a_list) == 0:
         raise ValueError("a_list must be a non-empty sequence of parameter vectors")
     nets = [zigzag(a, M) for a in a_list]
@@ -266,7 +276,8 @@ def _generators(B) -> np.ndarray:
 
 
 def zonotope_support_net(B) -> ReLUNet:
-    """Lemma 3.7: ``γ_Z(r) = max_{z∈Z} ⟨r, z⟩ = Σ_i |⟨r, b_i⟩|`` for ``Z = {Σ λ_i b_i : |λ_i| ≤ 1}``,
+    """:prf:ref:`lem-ch2-support-net` (Arora et al. 2018, Lemma 3.7):
+    ``γ_Z(r) = max_{z∈Z} ⟨r, z⟩ = Σ_i |⟨r, b_i⟩|`` for ``Z = {Σ λ_i b_i : |λ_i| ≤ 1}``,
     as a one-hidden-layer net with ``2m`` units ``σ(⟨r, b_i⟩), σ(−⟨r, b_i⟩)``.
     ``B`` holds the ``m`` generators as rows (shape ``(m, n)``)."""
     B = _generators(B)
@@ -280,7 +291,8 @@ def zonotope_support_net(B) -> ReLUNet:
 def zonotope_vertices(
     B, *, return_directions: bool = False
 ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
-    """Thm 3.6: the vertices ``Σ_i ε_i b_i`` of ``Z(B)``, one per cell of the central hyperplane
+    """:prf:ref:`thm-ch2-zonotope-vertices` (Arora et al. 2018, Thm 3.6): the vertices
+    ``Σ_i ε_i b_i`` of ``Z(B)``, one per cell of the central hyperplane
     arrangement ``{r : ⟨r, b_i⟩ = 0}`` (``ε`` = the cell's sign vector).
 
     Cells are built generator by generator; a sign vector is kept when the LP
@@ -320,5 +332,6 @@ def zonotope_vertices(
 
 
 def zonotope_hard_net(B, a_list: list, M: float = 1.0) -> ReLUNet:
-    """Thm 3.9: ``H_{a¹…aᵏ} ∘ γ_{Z(B)}``, a net with ``k + 1`` hidden layers and size ``2m + wk``."""
+    """:prf:ref:`thm-ch2-zonotope-family` (Arora et al. 2018, Thm 3.9):
+    ``H_{a¹…aᵏ} ∘ γ_{Z(B)}``, a net with ``k + 1`` hidden layers and size ``2m + wk``."""
     return compose_hard(a_list, M).compose(zonotope_support_net(B))

@@ -1,23 +1,30 @@
-"""Counting bounds for ReLU nets: pieces, sizes, depth separations (thesis Ch. 2).
+"""Counting bounds for ReLU nets: pieces, sizes, depth separations (Chapter 2).
 
 Closed-form numbers from Arora, Basu, Mianjy and Mukherjee (ICLR 2018), the paper behind
-Chapter 2 of the thesis, and the counts they are compared with:
+Chapter 2 of the thesis, and the counts they are compared with. Each names the book's result
+(its ``prf`` label) and the paper's numbering (Arora et al. 2018 unless stated):
 
-* :func:`max_pieces_1d` (Lemma D.5): an ℝ→ℝ ReLU net with hidden widths :math:`w_1,\\dots,w_k`
+* :func:`max_pieces_1d` (:prf:ref:`lem-ch2-pieces`; Lemma D.5): an ℝ→ℝ ReLU net with hidden
+  widths :math:`w_1,\\dots,w_k`
   has at most :math:`2^{k-1}(w_1+1)w_2\\cdots w_k` affine pieces.
-* :func:`min_size_for_pieces` and :func:`max_pieces_for_size` (Lemma D.6, AM-GM applied to D.5):
+* :func:`min_size_for_pieces` and :func:`max_pieces_for_size` (:prf:ref:`lem-ch2-size-pieces`;
+  Lemma D.6, AM-GM applied to D.5):
   size :math:`\\ge \\tfrac12 k p^{1/k} - 1` for :math:`p` pieces at depth :math:`k+1`; at most
   :math:`(2s/k)^k` pieces at size :math:`s`.
-* :func:`depth_gap_size_bound` (Thm 3.1): any :math:`(k'+1)`-layer net representing a member of
+* :func:`depth_gap_size_bound` (:prf:ref:`thm-ch2-depth-gap`; Thm 3.1): any :math:`(k'+1)`-layer
+  net representing a member of
   the hard family of depth :math:`k+1`, width :math:`w` has size
   :math:`\\ge \\tfrac12 k' w^{k/k'} - 1`; :func:`cor34_size_bound` is the case
   :math:`w=k`, :math:`k^2` hidden layers, :math:`k'=k`: :math:`\\tfrac12 k^{k+1}-1`.
-* :func:`approx_size_threshold` (Thm 3.5, constant recalled, not checked against the paper).
-* :func:`zigzag_l1_lower_bound` (our derivation, in the spirit of Thm 3.5): the L¹ distance from
+* :func:`approx_size_threshold` (:prf:ref:`thm-ch2-approx-hardness`; Thm 3.5, constant recalled,
+  not checked against the paper).
+* :func:`zigzag_l1_lower_bound` (:prf:ref:`prop-ch2-sawtooth-l1`, our derivation, in the spirit
+  of Thm 3.5): the L¹ distance from
   a regular sawtooth with ``N`` pieces to any function with ``q`` pieces; and
   :func:`fit_relu_net`, the gradient-descent baseline the book compares with.
-* :func:`zonotope_vertex_bound` (Thm 3.6), :func:`zonotope_pieces_stated` (Thm 3.9 (i) as
-  stated) and :func:`zonotope_pieces_naive` (twice that: one region per vertex cone and
+* :func:`zonotope_vertex_bound` (:prf:ref:`thm-ch2-zonotope-vertices`; Thm 3.6),
+  :func:`zonotope_pieces_stated` (:prf:ref:`thm-ch2-zonotope-family`; Thm 3.9 (i) as stated) and
+  :func:`zonotope_pieces_naive` (twice that: one region per vertex cone and
   H-piece), :func:`montufar_regions_bound` (Montúfar et al. 2014, Thm 4, recalled).
 """
 
@@ -56,7 +63,8 @@ def _widths(widths: Sequence[int], name: str = "widths") -> list[int]:
 
 
 def max_pieces_1d(widths: list[int] | tuple[int, ...]) -> int:
-    """Lemma D.5: the most pieces of an ℝ→ℝ ReLU net with hidden widths ``widths``.
+    """:prf:ref:`lem-ch2-pieces` (Arora et al. 2018, Lemma D.5): the most pieces of an ℝ→ℝ ReLU
+    net with hidden widths ``widths``.
 
     .. math:: \\#\\text{pieces} \\le 2^{k-1}(w_1+1)\\,w_2\\cdots w_k .
     """
@@ -65,21 +73,24 @@ def max_pieces_1d(widths: list[int] | tuple[int, ...]) -> int:
 
 
 def min_size_for_pieces(p: int, k: int) -> float:
-    """Lemma D.6: a ``p``-piece ℝ→ℝ function at depth ``k+1`` needs size ``≥ k p^{1/k}/2 − 1``."""
+    """:prf:ref:`lem-ch2-size-pieces` (Arora et al. 2018, Lemma D.6): a ``p``-piece ℝ→ℝ function
+    at depth ``k+1`` needs size ``≥ k p^{1/k}/2 − 1``."""
     p = check_int(p, "p", min_value=1)
     k = check_int(k, "k", min_value=1)
     return 0.5 * k * p ** (1.0 / k) - 1.0
 
 
 def max_pieces_for_size(s: int, k: int) -> float:
-    """Lemma D.6: a net of depth ``k+1`` and size ``≤ s`` has at most ``(2s/k)^k`` pieces."""
+    """:prf:ref:`lem-ch2-size-pieces` (Arora et al. 2018, Lemma D.6): a net of depth ``k+1`` and
+    size ``≤ s`` has at most ``(2s/k)^k`` pieces."""
     s = check_int(s, "s", min_value=1)
     k = check_int(k, "k", min_value=1)
     return (2.0 * s / k) ** k
 
 
 def depth_gap_size_bound(k: int, w: int, k_prime: int) -> float:
-    """Thm 3.1: size lower bound ``k' w^{k/k'}/2 − 1`` for ``k'+1`` layers (``1 ≤ k' ≤ k``).
+    """:prf:ref:`thm-ch2-depth-gap` (Arora et al. 2018, Thm 3.1): size lower bound
+    ``k' w^{k/k'}/2 − 1`` for ``k'+1`` layers (``1 ≤ k' ≤ k``).
 
     The hard family has ``k+1`` layers, width ``w`` and ``w^k`` pieces; the bound is
     :func:`min_size_for_pieces` at ``p = w^k``.
@@ -98,7 +109,8 @@ def cor34_size_bound(k: int) -> float:
 
 
 def approx_size_threshold(k: int, w: int, k_prime: int, delta: float) -> float:
-    """Thm 3.5 (constant recalled): nets of depth ``≤ k'+1`` and size below
+    """:prf:ref:`thm-ch2-approx-hardness` (Arora et al. 2018, Thm 3.5; constant recalled): nets
+    of depth ``≤ k'+1`` and size below
     ``k' w^{k/k'} (1−4δ)^{1/k'} / 2^{1+1/k'}`` stay ``> δ`` away in L¹([0,1]) from ``f_{k,w}``."""
     k = check_int(k, "k", min_value=1)
     w = check_int(w, "w", min_value=2)
@@ -175,7 +187,8 @@ def fit_relu_net(
 
 
 def zonotope_vertex_bound(n: int, m: int) -> int:
-    """Thm 3.6: a zonotope of ``m`` generators in ℝⁿ has ``≤ 2 Σ_{i<n} C(m−1, i)`` vertices
+    """:prf:ref:`thm-ch2-zonotope-vertices` (Arora et al. 2018, Thm 3.6): a zonotope of ``m``
+    generators in ℝⁿ has ``≤ 2 Σ_{i<n} C(m−1, i)`` vertices
     (equality for generic generators)."""
     n = check_int(n, "n", min_value=1)
     m = check_int(m, "m", min_value=1)
@@ -183,7 +196,8 @@ def zonotope_vertex_bound(n: int, m: int) -> int:
 
 
 def zonotope_pieces_stated(n: int, m: int, w: int, k: int) -> int:
-    """Thm 3.9 (i) as stated: ``Σ_{i<n} C(m−1, i)·w^k`` pieces of ``H∘γ_Z``."""
+    """:prf:ref:`thm-ch2-zonotope-family` (Arora et al. 2018, Thm 3.9 (i) as stated):
+    ``Σ_{i<n} C(m−1, i)·w^k`` pieces of ``H∘γ_Z``."""
     check_int(w, "w", min_value=2)
     check_int(k, "k", min_value=1)
     return zonotope_vertex_bound(n, m) // 2 * w**k

@@ -1,4 +1,6 @@
-"""Exact empirical risk minimisation for depth-2 ReLU networks (thesis Ch. 2, Thm 4.1, Alg. 1).
+"""Exact empirical risk minimisation for depth-2 ReLU networks (Chapter 2).
+
+:prf:ref:`thm-ch2-exact-erm` and :prf:ref:`alg-ch2-exact-erm` (Arora et al. 2018, Thm 4.1, Alg. 1).
 
 The class searched is the one of Arora, Basu, Mianjy and Mukherjee (ICLR 2018, Def. 1): one
 hidden layer of width ``w``, a *linear* output layer (no output bias unless ``bias=True``).
@@ -317,7 +319,8 @@ def erm_depth2(
     bias: bool = False,
     show_progress: bool = False,
 ) -> ERMResult:
-    """Globally optimal depth-2 ReLU net of the given width (thesis Thm 4.1, Alg. 1).
+    """Globally optimal depth-2 ReLU net of the given width (:prf:ref:`thm-ch2-exact-erm`;
+    Arora et al. 2018, Thm 4.1, Alg. 1).
 
     Minimises :math:`\\frac1D\\sum_j \\ell(f(x_j)-y_j)` over
     :math:`f(x)=\\sum_{i=1}^{w} s_i\\sigma(a_i\\cdot x+b_i)` (plus a free constant when

@@ -1,5 +1,7 @@
 """Hessian-vector products and extreme Hessian eigenvalues of a torch loss (Ch. 5).
 
+:func:`min_hessian_eigenvalue` is :prf:ref:`alg-ch5-lanczos-min-eig`.
+
 For a loss :math:`L(\\theta)` of parameters :math:`\\theta \\in \\mathbb{R}^p` the Hessian
 :math:`H = \\nabla^2 L(\\theta)` is never formed. Its product with a vector comes from
 differentiating the gradient a second time (Pearlmutter's trick),

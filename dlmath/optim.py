@@ -7,15 +7,16 @@ subclasses (param groups, ``state_dict``, closures) whose conventions are argume
 
 * :class:`RMSProp`: :math:`v_t = \beta_2 v_{t-1} + (1-\beta_2)(g_t^2 + \xi)` and
   :math:`x_{t+1} = x_t - \alpha\, g_t / \sqrt{v_t}` (``xi_placement="inside"``, the analysed
-  form, Alg. 1 of the chapter), or :math:`x_{t+1} = x_t - \alpha\, g_t/(\sqrt{v_t}+\xi)` with
+  form, :prf:ref:`alg-ch5-rmsprop`), or :math:`x_{t+1} = x_t - \alpha\, g_t/(\sqrt{v_t}+\xi)` with
   :math:`v_t` free of :math:`\xi` (``"outside"``, the form of ``torch.optim.RMSprop``).
 * :class:`Adam`: :math:`m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t`,
   :math:`v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2`,
   :math:`x_{t+1} = x_t - \alpha\, m_t/(\sqrt{v_t}+\xi)` with no bias correction (the analysed
-  form, Alg. 2), optionally with :math:`\xi` inside :math:`v_t` and/or Kingma and Ba's bias
+  form, :prf:ref:`alg-ch5-adam`), optionally with :math:`\xi` inside :math:`v_t` and/or Kingma and Ba's bias
   correction :math:`\hat m_t = m_t/(1-\beta_1^t)`, :math:`\hat v_t = v_t/(1-\beta_2^t)`
   (``bias_correction=True, xi_placement="outside"`` is ``torch.optim.Adam``).
-* :class:`NAG`: Sutskever et al.'s form :math:`v_{t+1} = \mu v_t - \alpha\nabla f(x_t+\mu v_t)`,
+* :class:`NAG` (:prf:ref:`alg-ch5-nag`): Sutskever et al.'s form
+  :math:`v_{t+1} = \mu v_t - \alpha\nabla f(x_t+\mu v_t)`,
   :math:`x_{t+1} = x_t + v_{t+1}` (``form="sutskever"``, needs a closure because the gradient
   is taken at the look-ahead point), or the same algorithm written in the look-ahead variable
   :math:`y_t = x_t + \mu v_t` (``form="lookahead"``): :math:`y_{t+1} = y_t + \mu v_{t+1} -
@@ -23,8 +24,11 @@ subclasses (param groups, ``state_dict``, closures) whose conventions are argume
   momentum buffer :math:`b_t = -v_t/\alpha`.
 
 All updates are vectorised with ``torch._foreach_*`` kernels, one call per (device, dtype)
-bucket of a param group. The theory helpers (:func:`rmsprop_theorem_step`, ...) give the step
-sizes and iteration bounds of the chapter's theorems, with the constants as re-derived in the
+bucket of a param group. :func:`from_spec` builds one from a settings dictionary. The theory
+helpers give the step sizes and iteration bounds of :prf:ref:`thm-ch5-rmsprop-det`
+(:func:`rmsprop_theorem_step`, :func:`rmsprop_theorem_iterations`) and
+:prf:ref:`thm-ch5-adam-det` (:func:`adam_beta1_threshold`, :func:`adam_sufficient_step`,
+:func:`adam_iteration_bound`), with the constants as re-derived in the
 book (the paper's text was not available; see the chapter).
 """
 
@@ -179,8 +183,9 @@ class RMSProp(_ForeachOptimizer):
 
     For each parameter, with :math:`g_t` its gradient and :math:`v_0 = 0`:
 
-    * ``xi_placement="inside"`` (default, Alg. 1 of the chapter, Thms. on deterministic and
-      stochastic RMSProp): :math:`v_t = \beta_2 v_{t-1} + (1-\beta_2)(g_t^2 + \xi)`,
+    * ``xi_placement="inside"`` (default, :prf:ref:`alg-ch5-rmsprop`, the form of
+      :prf:ref:`thm-ch5-rmsprop-det` and :prf:ref:`thm-ch5-rmsprop-stoch`):
+      :math:`v_t = \beta_2 v_{t-1} + (1-\beta_2)(g_t^2 + \xi)`,
       :math:`x_{t+1} = x_t - \alpha\, g_t/\sqrt{v_t}`. Every coordinate of :math:`v_t` is at
       least :math:`(1-\beta_2)\xi`, which bounds the effective step from above.
     * ``xi_placement="outside"``: :math:`v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2`,
@@ -433,22 +438,6 @@ class NAG(_ForeachOptimizer):
 # --------------------------------------------------------------------------------------------
 
 
-def _positive(x: Any, name: str) -> float:
-    return check_real(x, name, low=0.0, low_inclusive=False)
-
-
-def rmsprop_theorem_step(L: float, sigma: float, xi: float, beta2: float) -> float:
-    r"""Step size of the deterministic RMSProp theorem: :math:`\alpha = (1-\beta_2)\xi /
-    (L\sqrt{\sigma^2+\xi})`.
-
-    ``L`` is the smoothness constant of :math:`f`, ``sigma`` a bound on
-    :math:`\|\nabla f\|` along the run, ``xi`` the shift (inside the average).
-    """
-    L, sigma, xi = _positive(L, "L"), _positive(sigma, "sigma"), _check_xi(xi)
-    beta2 = _check_beta(beta2, "beta2")
-    return (1.0 - beta2) * xi / (L * math.sqrt(sigma**2 + xi))
-
-
 #: The optimizers a settings dictionary can name (``spec["optimizer"]``).
 OPTIMIZERS: dict[str, type[torch.optim.Optimizer]] = {"adam": Adam, "rmsprop": RMSProp, "nag": NAG}
 
@@ -485,6 +474,22 @@ def from_spec(params: Iterable[Any], spec: dict[str, Any]) -> torch.optim.Optimi
     kwargs = {k: v for k, v in spec.items() if k != "optimizer"}
     check_keys(kwargs, f"spec for {name!r}", spec_keys(name), required=("lr",))
     return cls(params, **kwargs)
+
+
+def _positive(x: Any, name: str) -> float:
+    return check_real(x, name, low=0.0, low_inclusive=False)
+
+
+def rmsprop_theorem_step(L: float, sigma: float, xi: float, beta2: float) -> float:
+    r"""Step size of the deterministic RMSProp theorem: :math:`\alpha = (1-\beta_2)\xi /
+    (L\sqrt{\sigma^2+\xi})`.
+
+    ``L`` is the smoothness constant of :math:`f`, ``sigma`` a bound on
+    :math:`\|\nabla f\|` along the run, ``xi`` the shift (inside the average).
+    """
+    L, sigma, xi = _positive(L, "L"), _positive(sigma, "sigma"), _check_xi(xi)
+    beta2 = _check_beta(beta2, "beta2")
+    return (1.0 - beta2) * xi / (L * math.sqrt(sigma**2 + xi))
 
 
 def rmsprop_theorem_iterations(

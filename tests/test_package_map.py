@@ -72,3 +72,17 @@ def test_public_modules_finds_packages_and_skips_private_modules():
     mods = public_modules()
     assert {"dlmath.relu_nets", "dlmath.relu_gate", "dlmath.studies.ch3_poisoning"} <= mods
     assert not any("._" in m for m in mods)
+
+
+def test_docstring_theorem_references_resolve_to_book_labels():
+    """Every :prf:ref: role in dlmath names a prf label defined on a chapter page (the API page
+    would otherwise fail the nitpicky build)."""
+    labels = set()
+    for page in (ROOT / "chapters").rglob("*"):
+        if page.suffix in (".ipynb", ".md"):
+            labels |= set(re.findall(r":label: ([\w-]+)", page.read_text()))
+    used = set()
+    for path in PKG.rglob("*.py"):
+        used |= set(re.findall(r":prf:ref:`([\w-]+)`", path.read_text()))
+    assert used, "no dlmath docstring references a book label"
+    assert not used - labels, f"unknown prf labels in dlmath docstrings: {sorted(used - labels)}"

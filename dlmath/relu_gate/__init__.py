@@ -1,15 +1,17 @@
-"""Training a ReLU gate and depth-2 single-filter nets without gradients (thesis Ch. 3).
+"""Training a ReLU gate and depth-2 single-filter nets without gradients (Chapter 3).
 
-The models (thesis Ch. 3; Karmakar & Mukherjee 2020; Karmakar, Mukherjee & Papamarkou 2020):
+The models (Karmakar & Mukherjee 2020; Karmakar, Mukherjee & Papamarkou 2020):
 
-* a **depth-2 single-filter net** :math:`f_w(x) = \\frac{q}{k}\\sum_{j=1}^k \\sigma(w^\\top A_j x)`
+* a **depth-2 single-filter net** (:prf:ref:`def-ch3-depth2`)
+  :math:`f_w(x) = \\frac{q}{k}\\sum_{j=1}^k \\sigma(w^\\top A_j x)`
   with :math:`w\\in\\mathbb R^r`, filters :math:`A_j\\in\\mathbb R^{r\\times n}`, outer scale
   :math:`q` and :math:`\\sigma(z)=\\max\\{0,z\\}`; :math:`M = \\frac1k\\sum_j A_j`.
   The **ReLU gate** is the special case :math:`k=1`, :math:`A_1 = M = I_n`, :math:`q=1`.
-* labels :math:`y = f_{w_*}(x) + \\alpha\\,\\xi` with attack indicator
+* labels (:prf:ref:`def-ch3-oracle`) :math:`y = f_{w_*}(x) + \\alpha\\,\\xi` with attack indicator
   :math:`\\alpha\\sim\\mathrm{Bernoulli}(\\beta)` and bounded attack :math:`|\\xi|\\le\\theta_*`.
 
-The algorithms, for a mini-batch :math:`(x_i, y_i)_{i\\le b}`:
+The algorithms (:prf:ref:`alg-ch3-tron`, :prf:ref:`alg-ch3-neurotron`,
+:prf:ref:`alg-ch3-noisy-gd`), for a mini-batch :math:`(x_i, y_i)_{i\\le b}`:
 
 * **(Neuro-)Tron**: :math:`w \\leftarrow w + \\eta\\, M\\,\\frac1b\\sum_i (y_i - f_w(x_i))\\,x_i`
   (no derivative of the activation anywhere; the GLM-Tron update of Kakade et al. 2011 for the

@@ -100,7 +100,8 @@ def input_moments(
 # ----------------------------------------------------------------------------- the model
 @dataclass(frozen=True)
 class DepthTwoNet:
-    """A depth-2 single-filter net :math:`f_w(x) = \\frac qk \\sum_j \\sigma(w^\\top A_j x)`.
+    """A depth-2 single-filter net :math:`f_w(x) = \\frac qk \\sum_j \\sigma(w^\\top A_j x)`
+    (:prf:ref:`def-ch3-depth2`).
 
     ``filters`` has shape ``(k, r, n)``; ``M`` is their mean, the matrix Neuro-Tron multiplies by.
     """
@@ -208,7 +209,8 @@ def _check_step(net, w, X, y, eta):
 
 
 def tron_step(net: DepthTwoNet, w, X, y, eta: float) -> np.ndarray:
-    """One (Neuro-)Tron step :math:`w + \\eta M \\frac1b\\sum_i (y_i - f_w(x_i)) x_i` (thesis Ch. 3)."""
+    """One (Neuro-)Tron step :math:`w + \\eta M \\frac1b\\sum_i (y_i - f_w(x_i)) x_i`
+    (:prf:ref:`alg-ch3-tron`, :prf:ref:`alg-ch3-neurotron`)."""
     w, X, y, eta = _check_step(net, w, X, y, eta)
     residual = y - net_output(net, w, X)
     return w + eta * net.M @ (residual @ X) / X.shape[0]
@@ -231,7 +233,8 @@ def sgd_step(net: DepthTwoNet, w, X, y, eta: float, *, first_sample_bug: bool = 
 
 # ----------------------------------------------------------------------------- poisoning
 def attack_noise(kind: str, theta, mask, *, uniforms=None, X=None, direction=None) -> np.ndarray:
-    """The additive label attack :math:`\\alpha_i\\xi_i` with :math:`|\\xi_i|\\le\\theta_*`.
+    """The additive label attack :math:`\\alpha_i\\xi_i` with :math:`|\\xi_i|\\le\\theta_*`
+    (:prf:ref:`def-ch3-oracle`).
 
     ``mask`` holds the attack indicators :math:`\\alpha_i\\in\\{0,1\\}` (last axis = batch).
 

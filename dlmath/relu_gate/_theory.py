@@ -13,7 +13,8 @@ def expected_tron_direction(net: DepthTwoNet, w, w_star, sigma) -> np.ndarray:
     """:math:`E\\big[M\\,(f_{w_*}(x) - f_w(x))\\,x\\big] = \\frac q2\\,M\\Sigma M^\\top (w_* - w)`.
 
     Exact for every :math:`w` when the input law is symmetric with :math:`E[xx^\\top]=\\Sigma`
-    (our derivation, from :math:`\\sigma(z)-\\sigma(-z)=z`); for the ReLU gate it reads
+    (:prf:ref:`lem-ch3-expected-update`, our derivation, from :math:`\\sigma(z)-\\sigma(-z)=z`);
+    for the ReLU gate it reads
     :math:`\\frac12\\Sigma(w_*-w)`.
     """
     w, _ = _check_wX(net, w, np.zeros((1, net.n)))
@@ -31,7 +32,7 @@ def contraction_factor(moments: InputMoments, eta: float, b: int) -> float:
               + \\big(1-\\tfrac1b\\big)\\frac{\\lambda_{\\max}(\\Sigma)^2}{4}\\Big],
        \\qquad \\kappa = \\lambda_{\\max}(E[\\|x\\|^2 xx^\\top]).
 
-    Our derivation (thesis Ch. 3 states the linear-time result, not this constant): an upper
+    :prf:ref:`thm-ch3-tron-rate`, our derivation (the papers state a linear rate, not this constant): an upper
     bound for every symmetric law, asymptotically exact for isotropic inputs once
     :math:`w_t` is close to :math:`w_*`. ``inf`` when the fourth moment is infinite.
     """
@@ -61,7 +62,7 @@ def poisoning_floor(
     :math:`\\frac{\\eta\\beta E[\\xi^2]}{2b} I_r` for SGD (our derivation: a Lyapunov equation
     whose drift and noise matrices are both proportional to :math:`M\\Sigma M^\\top`, resp.
     :math:`E[\\nabla f\\nabla f^\\top]`, so :math:`\\Sigma` cancels). Only Tron's floor shrinks with
-    the outer scale :math:`q`.
+    the outer scale :math:`q` (:prf:ref:`prop-ch3-floor`).
     """
     eta = check_real(eta, "eta", low=0.0, low_inclusive=False)
     beta = check_real(beta, "beta", low=0.0, high=1.0)

@@ -32,7 +32,7 @@ def noisy_gd(
     X, y, w0, *, eta: float, beta_inv: float, n_iter: int, n_runs: int, seed: int | np.random.Generator = 0
 ) -> NoisyGDResult:
     """Noise-assisted GD on :math:`\\hat L(w) = \\frac1{2m}\\sum_i (y_i - \\sigma(w^\\top x_i))^2`,
-    ``n_runs`` independent chains advanced together:
+    ``n_runs`` independent chains advanced together (:prf:ref:`alg-ch3-noisy-gd`):
 
     .. math:: w_{t+1} = w_t - \\eta\\nabla\\hat L(w_t) + \\sqrt{2\\eta/\\beta_{\\rm inv}}\\,g_t,
               \\qquad g_t\\sim N(0, I_n).
@@ -67,7 +67,7 @@ def noisy_gd_radius(X, y, w0, *, eta: float, beta_inv: float, n_iter: int, delta
 
     valid when :math:`\\eta\\max_i\\|x_i\\|^2\\le 1` and the labels are nonnegative (our
     derivation: :math:`\\|w_t\\|^2 + \\eta C(T-t)` is a nonnegative supermartingale; Ville's
-    inequality). No assumption on how the :math:`x_i` were drawn.
+    inequality; :prf:ref:`thm-ch3-noisy-ball`). No assumption on how the :math:`x_i` were drawn.
     """
     X, y = check_xy(X, y)
     w0 = as_float_array(w0, "w0", shape=(X.shape[1],))

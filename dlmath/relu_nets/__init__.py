@@ -1,6 +1,7 @@
 r"""ReLU networks as functions: construction, torch views, exact piece and region counting.
 
-Notation (thesis Ch. 1-2, :cite:p:`arora2018understanding` Def. 1 and 3). A ReLU deep neural net
+Notation (:prf:ref:`def-ch1-relu-dnn`, :prf:ref:`def-ch1-pwl`; Arora et al. 2018, Def. 1 and 3,
+:cite:p:`arora2018understanding`). A ReLU deep neural net
 with :math:`k` hidden layers of widths :math:`w_1, \dots, w_k` computes
 
 .. math:: f = T_{k+1} \circ \sigma \circ T_k \circ \dots \circ \sigma \circ T_1,
@@ -15,7 +16,8 @@ it is affine on each; its *pieces* are the maximal connected sets on which it is
 
 Counting here is exact, never by sampling:
 
-* in 1-D (:func:`pieces_1d`) the pre-activation of every neuron is propagated layer by layer as
+* in 1-D (:func:`pieces_1d`, :prf:ref:`alg-ch1-pieces-1d`) the pre-activation of every neuron is
+  propagated layer by layer as
   an explicit PWL function; the ReLU adds the zero crossings as new knots. Floating point is
   used by default (with a relative tolerance); ``exact=True`` repeats the computation in
   rational arithmetic (``fractions.Fraction``), exact for integer, rational or float

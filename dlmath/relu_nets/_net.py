@@ -335,7 +335,8 @@ def _block_diag(blocks: list[np.ndarray]) -> np.ndarray:
 
 # ---------------------------------------------------------------------- small exact identities
 def identity_net(n: int = 1) -> ReLUNet:
-    r"""The identity of :math:`\mathbb{R}^n` with one hidden layer of width :math:`2n`:
+    r"""The identity of :math:`\mathbb{R}^n` (:prf:ref:`lem-ch1-identities`), one hidden layer
+    of width :math:`2n`:
     :math:`t = \sigma(t) - \sigma(-t)`."""
     n = check_int(n, "n", min_value=1)
     eye = np.eye(n, dtype=int)
@@ -343,14 +344,14 @@ def identity_net(n: int = 1) -> ReLUNet:
 
 
 def abs_net() -> ReLUNet:
-    r""":math:`|t| = \sigma(t) + \sigma(-t)`: one hidden layer of width 2."""
+    r""":math:`|t| = \sigma(t) + \sigma(-t)` (:prf:ref:`lem-ch1-identities`): one hidden layer of width 2."""
     return ReLUNet([[[1], [-1]], [[1, 1]]])
 
 
 def max2_net() -> ReLUNet:
     r""":math:`\max(a, b) = \frac{a+b}{2} + \frac{|a-b|}{2}` on :math:`\mathbb{R}^2`, width 4:
     :math:`\tfrac12(\sigma(a+b) - \sigma(-a-b) + \sigma(a-b) + \sigma(b-a))`
-    (thesis Thm 2.1's building block, :cite:p:`arora2018understanding`)."""
+    (:prf:ref:`lem-ch1-identities`; the building block of Arora et al. 2018, Thm 2.1)."""
     half = Fraction(1, 2)
     return ReLUNet(
         [[[1, 1], [-1, -1], [1, -1], [-1, 1]], [[half, -half, half, half]]],
@@ -366,7 +367,8 @@ def tent_net() -> ReLUNet:
 
 def sawtooth_net(k: int) -> ReLUNet:
     r"""The :math:`k`-fold composition :math:`T^{\circ k}` of :func:`tent_net`: depth
-    :math:`k+1`, width 2, and exactly :math:`2^k` affine pieces on :math:`[0, 1]`."""
+    :math:`k+1`, width 2, and exactly :math:`2^k` affine pieces on :math:`[0, 1]`
+    (:prf:ref:`thm-ch1-sawtooth`)."""
     k = check_int(k, "k", min_value=1)
     net = tent_net()
     for _ in range(k - 1):
