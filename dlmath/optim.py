@@ -36,13 +36,22 @@ from __future__ import annotations
 
 import inspect
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
 import numpy as np
 import torch
 
-from ._validate import check_bool, check_choice, check_instance, check_int, check_keys, check_real
+from ._validate import (
+    as_float_array,
+    check_bool,
+    check_callable,
+    check_choice,
+    check_instance,
+    check_int,
+    check_keys,
+    check_real,
+)
 
 __all__ = [
     "RMSProp",
@@ -56,6 +65,9 @@ __all__ = [
     "adam_sufficient_step",
     "adam_iteration_bound",
     "run_deterministic",
+    "rmsprop_theorem_decrease",
+    "decrease_slack",
+    "run_stochastic_rmsprop",
     "OPTIMIZERS",
     "spec_keys",
     "spec_defaults",
@@ -607,3 +619,69 @@ def run_deterministic(
     if record_x:
         out["x"] = torch.stack(xs).numpy()
     return out
+
+
+def rmsprop_theorem_decrease(grad_norm, L: float, sigma: float, xi: float, beta2: float) -> np.ndarray:
+    r"""The decrease of :math:`f` per step that the proof of :prf:ref:`thm-ch5-rmsprop-det`
+    guarantees with the step of :func:`rmsprop_theorem_step`:
+    :math:`(1-\beta_2)\xi\|\nabla f(x_t)\|^2 / (2L(\sigma^2+\xi))`, for each entry of
+    ``grad_norm`` (the norms :math:`\|\nabla f(x_t)\|`)."""
+    L, sigma, xi = _positive(L, "L"), _positive(sigma, "sigma"), _check_xi(xi)
+    beta2 = _check_beta(beta2, "beta2")
+    g = as_float_array(grad_norm, "grad_norm", ndim=1)
+    return (1 - beta2) * xi * g**2 / (2 * L * (sigma**2 + xi))
+
+
+def decrease_slack(f, grad_norm, L: float, sigma: float, xi: float, beta2: float) -> float:
+    r"""The smallest ratio, over the steps of a run, of the actual decrease
+    :math:`f(x_t) - f(x_{t+1})` to the guaranteed one (:func:`rmsprop_theorem_decrease` at
+    :math:`x_t`). A value :math:`\ge 1` means the proof's per-step inequality held at every step.
+
+    ``f`` and ``grad_norm`` are the values along the run, as :func:`run_deterministic` returns
+    them (at least two iterates)."""
+    f = as_float_array(f, "f", ndim=1, min_size=2)
+    g = as_float_array(grad_norm, "grad_norm", shape=(f.shape[0],))
+    need = rmsprop_theorem_decrease(g[:-1], L, sigma, xi, beta2)
+    return float(np.min((f[:-1] - f[1:]) / need))
+
+
+def run_stochastic_rmsprop(
+    loss: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    full_grad_sq: Callable[[torch.Tensor], torch.Tensor],
+    start: torch.Tensor,
+    n_components: int,
+    n_steps: int,
+    *,
+    n_runs: int,
+    lr: float,
+    beta2: float,
+    xi: float,
+    seed: int = 0,
+) -> np.ndarray:
+    r"""Stochastic RMSProp (:prf:ref:`thm-ch5-rmsprop-stoch`) on
+    :math:`f = \frac1k\sum_i f_i`, ``n_runs`` independent runs advanced together.
+
+    The iterate is an ``(n_runs, d)`` tensor started at ``start`` in every row; each step draws
+    one component :math:`i_s \in \{0,\dots,k-1\}` per run (a torch generator seeded with
+    ``seed``), takes the gradient of ``loss(x, i)`` (the sum over runs of
+    :math:`f_{i_s}(x_s)`) and makes one :class:`RMSProp` step. Returns, for
+    :math:`t = 0,\dots,T-1`, the mean over runs of :math:`\|\nabla f(x_t)\|^2`, with
+    ``full_grad_sq(x)`` giving that squared norm for each row.
+    """
+    check_callable(loss, "loss")
+    check_callable(full_grad_sq, "full_grad_sq")
+    check_instance(start, "start", torch.Tensor, "a torch.Tensor")
+    n_components = check_int(n_components, "n_components", min_value=1)
+    n_steps = check_int(n_steps, "n_steps", min_value=1)
+    n_runs = check_int(n_runs, "n_runs", min_value=1)
+    gen = torch.Generator().manual_seed(check_int(seed, "seed", min_value=0))
+    x = start.repeat(n_runs, 1).clone().requires_grad_(True)
+    opt = RMSProp([x], lr=lr, beta2=beta2, xi=xi)
+    curve = np.empty(n_steps)
+    for t in range(n_steps):
+        with torch.no_grad():
+            curve[t] = full_grad_sq(x).mean().item()
+        opt.zero_grad()
+        loss(x, torch.randint(n_components, (n_runs,), generator=gen)).backward()
+        opt.step()
+    return curve
