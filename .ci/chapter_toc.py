@@ -11,9 +11,7 @@ import sys
 from pathlib import Path
 
 import yaml
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from execute import toc_files  # noqa: E402
+from toc import toc_files
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -19,9 +19,7 @@ from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from execute import ROOT, toc_notebooks  # noqa: E402
+from toc import ROOT, toc_notebooks
 
 SANITIZE = configparser.ConfigParser()
 SANITIZE.read(ROOT / ".ci" / "nbval_sanitize.cfg")

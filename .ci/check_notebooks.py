@@ -19,10 +19,7 @@ import sys
 from pathlib import Path
 
 import yaml
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(Path(__file__).parent))
-from execute import toc_notebooks  # noqa: E402
+from toc import ROOT, toc_notebooks
 
 
 def problems_of(path: Path, repo_url: str) -> list[str]:

@@ -26,7 +26,8 @@ import os
 import sys
 
 import yaml
-from execute import ROOT, _cached, toc_notebooks
+from nbcache import cached_notebook
+from toc import ROOT, toc_notebooks
 
 from dlmath import claims as cl
 from dlmath.claims._core import CHAPTERS
@@ -42,7 +43,7 @@ def executed_notebooks() -> dict:
     cache = get_cache(str(ROOT / config["execute"].get("cache", "_build/.jupyter_cache")))
     found = {}
     for path in toc_notebooks(ROOT / "_toc.yml"):
-        record = _cached(cache, path)
+        record = cached_notebook(cache, path)
         if record is None:
             rel = path.relative_to(ROOT)
             raise SystemExit(f"claims: {rel} is not in the cache; run .ci/execute.py first")

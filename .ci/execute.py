@@ -21,32 +21,10 @@ import os
 import shutil
 import sys
 import time
-from pathlib import Path
 
 import yaml
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def toc_files(toc: dict) -> list[str]:
-    """Every ``file:`` entry of a parsed ``_toc.yml`` (root, parts, chapters, sections), in order."""
-    found: list[str] = []
-
-    def visit(entry: dict) -> None:
-        if "file" in entry:
-            found.append(entry["file"])
-        for key in ("parts", "chapters", "sections"):
-            for child in entry.get(key, []) or []:
-                visit(child)
-
-    visit(toc)
-    return found
-
-
-def toc_notebooks(toc_path: Path) -> list[Path]:
-    """All ``.ipynb`` files that the toc names, in toc order."""
-    paths = (ROOT / (f + ".ipynb") for f in toc_files(yaml.safe_load(toc_path.read_text())))
-    return [p for p in paths if p.exists()]
+from nbcache import cached_notebook, clear_tracebacks
+from toc import ROOT, toc_notebooks
 
 
 def fingerprint() -> str:
@@ -61,14 +39,6 @@ def fingerprint() -> str:
     return h.hexdigest()
 
 
-def _cached(cache, path: Path):
-    """The cache record of the notebook at ``path``, or None when it is not (validly) cached."""
-    try:
-        return cache.get_cached_project_nb(str(path))
-    except KeyError:
-        return None
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--force", action="store_true", help="clear the cache and execute everything")
@@ -76,7 +46,6 @@ def main() -> int:
     args = ap.parse_args()
 
     from jupyter_cache import get_cache
-    from jupyter_cache.cache.db import NbProjectRecord
     from jupyter_cache.executors import load_executor
 
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
@@ -97,8 +66,7 @@ def main() -> int:
         if rec.uri not in wanted:
             cache.remove_nb_from_project(rec.uri)
     records = [cache.add_nb_to_project(str(p)) for p in notebooks]
-    # Tracebacks are from earlier runs; a notebook that failed then may be fixed (or restored) now.
-    NbProjectRecord.remove_tracebacks([r.pk for r in records], cache.db)
+    clear_tracebacks(cache, records)
 
     logger = logging.getLogger("execute")
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
@@ -109,7 +77,7 @@ def main() -> int:
     # Parallel workers write to one SQLite cache; a write that lost a race leaves a notebook
     # executed but uncached (no traceback). Those are run again, one at a time.
     lost = [str(p) for p in notebooks if not cache.get_project_record(str(p)).traceback
-            and _cached(cache, p) is None]
+            and cached_notebook(cache, p) is None]
     if lost:
         print(f"execute: {len(lost)} notebook(s) not cached after the parallel run; retrying serially")
         serial = load_executor("local-serial", cache=cache, logger=logger)
@@ -120,7 +88,7 @@ def main() -> int:
     failed = []
     for p in notebooks:
         rel = str(p.relative_to(ROOT))
-        cached = _cached(cache, p)
+        cached = cached_notebook(cache, p)
         tb = cache.get_project_record(str(p)).traceback
         if cached is None and tb:
             failed.append((rel, tb))

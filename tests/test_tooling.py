@@ -25,6 +25,7 @@ def load(name: str):
 
 execute = load("execute")
 check_notebooks = load("check_notebooks")
+toc = load("toc")
 
 
 def test_toc_notebooks_lists_only_existing_notebooks_in_order():
@@ -33,6 +34,17 @@ def test_toc_notebooks_lists_only_existing_notebooks_in_order():
     toc_text = (ROOT / "_toc.yml").read_text()
     positions = [toc_text.index(str(p.relative_to(ROOT))[: -len(".ipynb")]) for p in nbs]
     assert positions == sorted(positions)
+
+
+def test_toc_notebooks_are_found_beside_the_toc(tmp_path):
+    (tmp_path / "ch").mkdir()
+    (tmp_path / "ch" / "a.ipynb").write_text("{}")
+    (tmp_path / "_toc.yml").write_text(
+        "format: jb-book\nroot: intro\nchapters:\n  - file: ch/a\n    sections:\n"
+        "      - file: ch/missing\n"
+    )
+    assert toc.toc_notebooks(tmp_path / "_toc.yml") == [tmp_path / "ch" / "a.ipynb"]
+    assert toc.toc_files(yaml.safe_load((tmp_path / "_toc.yml").read_text())) == ["ch/a", "ch/missing"]
 
 
 def test_fingerprint_tracks_scale(monkeypatch):
