@@ -362,10 +362,8 @@ class NAG(_ForeachOptimizer):
 
     Parameters
     ----------
-    params:
-        Tensors or param-group dicts.
-    lr:
-        Step size :math:`\alpha > 0`.
+    params, lr:
+        As for :class:`Adam`: tensors or param-group dicts, and the step size :math:`\alpha > 0`.
     momentum:
         :math:`\mu \in [0, 1)`.
     form:

@@ -17,21 +17,6 @@ from typing import Any
 
 from .._validate import check_choice, check_int, check_real
 
-__all__ = [
-    "Claim",
-    "VERDICTS",
-    "REPRODUCED",
-    "NOT_AS_STATED",
-    "CORRECTED",
-    "INCONCLUSIVE",
-    "ILLUSTRATED",
-    "PROVENANCES",
-    "MIME",
-    "decide",
-    "mean_ci",
-    "proportion_ci",
-]
-
 REPRODUCED = "reproduced"
 NOT_AS_STATED = "does not hold as stated"
 CORRECTED = "holds with a correction"

@@ -38,6 +38,7 @@ from ._model import (
     DepthTwoNet,
     InputMoments,
     attack_noise,
+    fit_tron,
     input_moments,
     make_depth2_net,
     net_gradient,
@@ -47,6 +48,7 @@ from ._model import (
     sgd_step,
     tron_step,
 )
+from ._noisy_gd import NoisyGDResult, noisy_gd, noisy_gd_radius
 from ._simulate import GridResult, simulate_grid
 from ._theory import (
     best_step_size,
@@ -55,7 +57,6 @@ from ._theory import (
     expected_tron_direction,
     poisoning_floor,
 )
-from ._training import NoisyGDResult, fit_tron, noisy_gd, noisy_gd_radius
 
 __all__ = [
     "DISTRIBUTIONS",

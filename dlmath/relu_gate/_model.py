@@ -1,5 +1,5 @@
 """The Chapter 3 model: input laws and their moments, the depth-2 single-filter net, one
-(Neuro-)Tron or SGD step, and the bounded label attack."""
+(Neuro-)Tron or SGD step and their runs on a fixed data set, and the bounded label attack."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from .._validate import (
     check_instance,
     check_int,
     check_real,
+    check_xy,
 )
 from ..relu_nets import relu  # the one rectifier of the package (not re-exported)
 
@@ -268,3 +269,52 @@ def attack_noise(kind: str, theta, mask, *, uniforms=None, X=None, direction=Non
         direction = as_float_array(direction, "direction", shape=(X.shape[-1],))
         pattern = np.sign(X @ direction)
     return mask * theta * pattern
+
+
+# ----------------------------------------------------------------------------- real data
+def fit_tron(
+    net: DepthTwoNet,
+    X,
+    y,
+    *,
+    algorithm: str = "tron",
+    eta: float,
+    b: int,
+    n_iter: int,
+    w0=None,
+    X_test=None,
+    y_test=None,
+    record_every: int = 100,
+    seed: int | np.random.Generator = 0,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Train on a fixed data set, mini-batches drawn uniformly with replacement.
+
+    Returns ``(w, train_mse, test_mse)``, the curves recorded every ``record_every`` steps
+    (``test_mse`` is empty without test data). ``algorithm`` is ``tron`` (:func:`tron_step`),
+    ``sgd`` or ``sgd_first_sample`` (:func:`sgd_step`).
+    """
+    check_instance(net, "net", DepthTwoNet)
+    X, y = check_xy(X, y)
+    check_choice(algorithm, "algorithm", ALGORITHMS)
+    w = np.ones(net.r) if w0 is None else as_float_array(w0, "w0", shape=(net.r,))
+    n_iter = check_int(n_iter, "n_iter", min_value=1)
+    b = check_int(b, "b", min_value=1)
+    record_every = check_int(record_every, "record_every", min_value=1)
+    has_test = X_test is not None
+    if has_test:
+        X_test, y_test = check_xy(X_test, y_test)
+    rng = as_generator(seed)
+    train, test = [], []
+    for t in range(n_iter + 1):
+        if t % record_every == 0:
+            train.append(np.mean((y - net_output(net, w, X)) ** 2))
+            if has_test:
+                test.append(np.mean((y_test - net_output(net, w, X_test)) ** 2))
+        if t == n_iter:
+            break
+        i = rng.integers(0, X.shape[0], b)
+        if algorithm == "tron":
+            w = tron_step(net, w, X[i], y[i], eta)
+        else:
+            w = sgd_step(net, w, X[i], y[i], eta, first_sample_bug=algorithm == "sgd_first_sample")
+    return w, np.array(train), np.array(test)

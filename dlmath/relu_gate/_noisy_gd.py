@@ -1,5 +1,4 @@
-"""Training on a fixed data set: noise-assisted GD on a ReLU gate (with its high-probability
-radius) and Tron/SGD on real data."""
+"""Noise-assisted gradient descent on a ReLU gate, with its high-probability radius."""
 
 from __future__ import annotations
 
@@ -7,17 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validate import (
-    as_float_array,
-    as_generator,
-    check_choice,
-    check_instance,
-    check_int,
-    check_real,
-    check_xy,
-)
+from .._validate import as_float_array, as_generator, check_int, check_real, check_xy
 from ..relu_nets import relu  # the one rectifier of the package (not re-exported)
-from ._model import ALGORITHMS, DepthTwoNet, net_output, sgd_step, tron_step
 
 
 @dataclass
@@ -82,52 +72,3 @@ def noisy_gd_radius(X, y, w0, *, eta: float, beta_inv: float, n_iter: int, delta
         raise ValueError("y must be nonnegative (labels of a ReLU gate)")
     C = 3 * np.mean(y**2) + 2 * X.shape[1] / beta_inv
     return float(np.sqrt((w0 @ w0 + eta * n_iter * C) / delta))
-
-
-# ----------------------------------------------------------------------------- real data
-def fit_tron(
-    net: DepthTwoNet,
-    X,
-    y,
-    *,
-    algorithm: str = "tron",
-    eta: float,
-    b: int,
-    n_iter: int,
-    w0=None,
-    X_test=None,
-    y_test=None,
-    record_every: int = 100,
-    seed: int | np.random.Generator = 0,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Train on a fixed data set, mini-batches drawn uniformly with replacement.
-
-    Returns ``(w, train_mse, test_mse)``, the curves recorded every ``record_every`` steps
-    (``test_mse`` is empty without test data). ``algorithm`` is ``tron`` (:func:`tron_step`),
-    ``sgd`` or ``sgd_first_sample`` (:func:`sgd_step`).
-    """
-    check_instance(net, "net", DepthTwoNet)
-    X, y = check_xy(X, y)
-    check_choice(algorithm, "algorithm", ALGORITHMS)
-    w = np.ones(net.r) if w0 is None else as_float_array(w0, "w0", shape=(net.r,))
-    n_iter = check_int(n_iter, "n_iter", min_value=1)
-    b = check_int(b, "b", min_value=1)
-    record_every = check_int(record_every, "record_every", min_value=1)
-    has_test = X_test is not None
-    if has_test:
-        X_test, y_test = check_xy(X_test, y_test)
-    rng = as_generator(seed)
-    train, test = [], []
-    for t in range(n_iter + 1):
-        if t % record_every == 0:
-            train.append(np.mean((y - net_output(net, w, X)) ** 2))
-            if has_test:
-                test.append(np.mean((y_test - net_output(net, w, X_test)) ** 2))
-        if t == n_iter:
-            break
-        i = rng.integers(0, X.shape[0], b)
-        if algorithm == "tron":
-            w = tron_step(net, w, X[i], y[i], eta)
-        else:
-            w = sgd_step(net, w, X[i], y[i], eta, first_sample_bug=algorithm == "sgd_first_sample")
-    return w, np.array(train), np.array(test)
