@@ -28,7 +28,7 @@ from dlmath.studies import ch3_poisoning as poisoning
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--iters", type=int, default=40_000, help="iterations (paper: 40,000)")
-    parser.add_argument("--skip-reference", action="store_true", help="time the batched sweep only")
+    parser.add_argument("--skip-reference", action="store_true", help="time the batched simulator only")
     args = parser.parse_args()
 
     cfg = poisoning.PAPER_SIMS[1]
@@ -41,7 +41,7 @@ def main() -> None:
     t0 = time.perf_counter()
     fast = rg.simulate_grid(net, w_star, **kw)
     t_fast = time.perf_counter() - t0
-    print(f"batched sweep: {t_fast:.2f} s for 7 settings x {args.iters} iterations x 2 algorithms")
+    print(f"batched simulator: {t_fast:.2f} s for 7 settings x {args.iters} iterations x 2 algorithms")
     out = {
         "benchmark": "sim01 (7 settings x 2 algorithms), batched sweep vs per-setting per-sample loop",
         "iterations": args.iters,
