@@ -23,7 +23,9 @@ __all__ = ["THETA_GRID", "BETA_GRID", "PAPER_SIMS", "SETTINGS_KEYS", "run_simula
            "summarise", "simulation"]
 
 
+#: The attack magnitudes :math:`\theta_*` swept by sims 1-4 (at :math:`\beta = 0.5`).
 THETA_GRID = (0.0, 0.125, 0.25, 0.5, 1.0, 2.0, 4.0)
+#: The attack probabilities :math:`\beta` swept by sims 5-8 (at :math:`\theta_* = 0.25`).
 BETA_GRID = (0.0, 0.005, 0.05, 0.1, 0.2, 0.5, 0.9)
 #: The eight simulations of the Neuro-Tron experiments (filter r=25, width k=10, batch b=16,
 #: 40,000 iterations, seed = simulation number): input law, dimension n, step size eta, and the
