@@ -70,15 +70,13 @@ def _cell(text: str) -> str:
 
 def _link(page: str, cid: str, depth: int) -> str:
     href = "../" * depth + page + ".html#claim-" + cid.replace(".", "-")
-    return f'<a href="{href}">check</a>'
+    return f'<a href="{href}"><code>{cid}</code></a>'
 
 
 def _rows(records: Mapping[str, Mapping[str, Any]], ids: Iterable[str], depth: int) -> list[str]:
+    """Table rows: the claim (linked to its check) with statement and source, verdict, evidence."""
     reg = all_claims()
-    rows = [
-        "| claim | statement | source | verdict | evidence | |",
-        "|---|---|---|---|---|---|",
-    ]
+    rows = ["| claim (links to its check) | verdict | evidence |", "|---|---|---|"]
     for cid in ids:
         c = reg[cid]
         rec = records.get(cid)
@@ -88,8 +86,8 @@ def _rows(records: Mapping[str, Mapping[str, Any]], ids: Iterable[str], depth: i
             verdict = rec["verdict"] + (f" ({rec['correction']})" if rec.get("correction") else "")
             ev = _evidence(rec)
         rows.append(
-            f"| `{cid}` | {_cell(c.statement)} | {_cell(c.source)} ({c.provenance}) "
-            f"| **{_cell(verdict)}** | {_cell(ev)} | {_link(c.page, cid, depth)} |"
+            f"| {_link(c.page, cid, depth)}: {_cell(c.statement)} *{_cell(c.source)}; "
+            f"{c.provenance}* | **{_cell(verdict)}** | {_cell(ev)} |"
         )
     return rows
 
@@ -120,10 +118,9 @@ def render_ledger(records: Mapping[str, Mapping[str, Any]], scale: str) -> str:
         "numbering, and whether the statement was found in the paper's text, is recalled (not "
         "checked against it), or is the book's own.",
         "",
-        "| verdict | claims |",
-        "|---|---|",
-        *(f"| {v} | {n} |" for v, n in tally.items()),
-        f"| not run in this build | {len(reg) - len(records)} |",
+        f"**{len(reg)} claims**: "
+        + "; ".join(f"{n} {v}" for v, n in tally.items())
+        + f"; {len(reg) - len(records)} not run in this build.",
         "",
     ]
     for chapter in CHAPTERS:
@@ -146,7 +143,7 @@ def render_not_reproduced(records: Mapping[str, Mapping[str, Any]], scale: str) 
             extra = f" Correction: {rec['correction']}" if rec.get("correction") else ""
             lines.append(
                 f"* **{verdict}**: {c.statement} ({c.source}).{extra} "
-                f"[`{cid}`](claims_ledger.md), {_link(c.page, cid, 0)}"
+                f"({_link(c.page, cid, 0)}; see the [claims ledger](claims_ledger.md))"
             )
     if not lines:
         return f"At **{scale}** scale every recorded claim reproduced.\n"
