@@ -7,7 +7,8 @@ the proof of a theorem, so that the book can check the theorem on the object its
   ``⌈log₂ N⌉`` hidden layers, from ``max(a, b) = σ(a−b) + σ(b) − σ(−b)`` applied in a tree.
 * :func:`pwl1d_to_relu_net` (Thm 2.2, Cor A.1): a continuous piecewise linear ℝ→ℝ function
   with ``p`` pieces as a one-hidden-layer net with ``p`` units, ``p−1`` when an end slope is 0.
-* :func:`min_two_layer_size`: the exact smallest width (``p−1`` or ``p``) of such a net.
+* :func:`min_two_layer_size`: the exact smallest width (``p−1`` or ``p``) of such a net, and
+  :func:`min_two_layer_net`, a net of that width.
 * :func:`zigzag`, :func:`compose_hard` (Def. 8, Thm 3.2): the hard functions ``h_a`` and
   ``H = h_{a¹}∘…∘h_{aᵏ}`` with ``wᵏ`` pieces on ``[0, M]`` at size ``wk``; Telgarsky's
   sawtooth (:func:`dlmath.relu_nets.sawtooth_net`) is the case ``w = 2``, ``a = (½,)``.
@@ -32,6 +33,7 @@ __all__ = [
     "pwl1d_slopes",
     "pwl1d_to_relu_net",
     "min_two_layer_size",
+    "min_two_layer_net",
     "zigzag_knots",
     "zigzag",
     "compose_hard",
@@ -325,3 +327,35 @@ def zonotope_vertices(B, *, return_directions: bool = False):
 def zonotope_hard_net(B, a_list: list, M: float = 1.0):
     """Thm 3.9: ``H_{a¹…aᵏ} ∘ γ_{Z(B)}``, a net with ``k + 1`` hidden layers and size ``2m + wk``."""
     return compose_hard(a_list, M).compose(zonotope_support_net(B))
+
+
+def min_two_layer_net(breakpoints, values, s_left: float, s_right: float, *, tol: float = 1e-9):
+    """The net that :func:`min_two_layer_size` promises: one hidden layer of the fewest units,
+    with an output bias (:prf:ref:`prop-ch2-exact-size`, our derivation).
+
+    With slopes ``m_0, …, m_{p−1}`` and jumps ``δ_i = m_i − m_{i−1}``: if a subset ``R`` of the
+    jumps sums to ``s_right``, unit ``i`` is ``δ_i σ(x − a_i)`` for ``i ∈ R`` and
+    ``δ_i σ(a_i − x)`` otherwise (both change the slope by ``δ_i`` at ``a_i``), and the output
+    bias fixes the value at ``a_1``: ``p − 1`` units. Otherwise the flap construction
+    :func:`pwl1d_to_relu_net` with ``p`` units. Float64; ``p ≤ 21`` (subset sums).
+    """
+    need = min_two_layer_size(breakpoints, values, s_left, s_right, tol=tol)
+    slopes = pwl1d_slopes(breakpoints, values, s_left, s_right).astype(float)
+    a = np.asarray(breakpoints, dtype=float)
+    b = np.asarray(values, dtype=float)
+    if need == len(slopes):
+        return pwl1d_to_relu_net(a, b, float(s_left), float(s_right))
+    jumps = np.diff(slopes)
+    scale = max(1.0, float(np.max(np.abs(slopes))))
+    right = None
+    for mask in range(2 ** len(jumps)):  # the first subset whose jumps sum to the right slope
+        chosen = np.array([(mask >> i) & 1 for i in range(len(jumps))], dtype=bool)
+        if abs(jumps[chosen].sum() - slopes[-1]) <= tol * scale * len(slopes):
+            right = chosen
+            break
+    if right is None:  # pragma: no cover - min_two_layer_size found the same subset
+        raise RuntimeError("no subset of the slope jumps sums to the right slope")
+    w_in = np.where(right, 1.0, -1.0)
+    b_in = np.where(right, -a, a)
+    at_a1 = float(np.sum(jumps * np.maximum(w_in * a[0] + b_in, 0.0)))
+    return _net([w_in[:, None], jumps[None, :]], [b_in, np.array([b[0] - at_a1])])
