@@ -177,7 +177,7 @@ def fit_relu_net_path(
     if isinstance(checkpoints, (str, bytes)) or not hasattr(checkpoints, "__len__") or not checkpoints:
         raise ValueError("checkpoints must be a non-empty sequence of step counts")
     marks = [check_int(c, f"checkpoints[{i}]", min_value=1) for i, c in enumerate(checkpoints)]
-    if any(b <= a for a, b in zip(marks, marks[1:])):
+    if any(b <= a for a, b in zip(marks, marks[1:], strict=False)):
         raise ValueError(f"checkpoints must be strictly increasing, got {marks}")
     lr = check_real(lr, "lr", low=0.0, low_inclusive=False)
     seed = check_int(seed, "seed", min_value=0)
