@@ -161,10 +161,11 @@ def pwl1d_to_relu_net(breakpoints, values, s_left: float, s_right: float):
     """Thm 2.2 and Cor A.1: the flap construction of a ``p``-piece PWL ℝ→ℝ function.
 
     ``breakpoints`` ``a_1 < … < a_{p−1}`` carry ``values`` ``b_i``; the end slopes are
-    ``s_left`` and ``s_right``. With slopes ``σ_0 = s_left, σ_1, …, σ_{p−1} = s_right``:
+    ``s_left`` and ``s_right``. With slopes ``m_0 = s_left, m_1, …, m_{p−1} = s_right``
+    (:prf:ref:`thm-ch2-one-dim-corrected`; the net has an output bias):
 
     * default (Appendix A): left flaps ``c_i σ(a_i − x)`` at every breakpoint, with
-      ``c_i = σ'_i − σ_{i−1}`` where ``σ'_{p−1} = 0``, one right flap ``s_right·σ(x − a_{p−1})``
+      ``c_i = m'_i − m_{i−1}`` where ``m'_{p−1} = 0``, one right flap ``s_right·σ(x − a_{p−1})``
       and output bias ``b_{p−1}``: ``p`` units;
     * if ``s_right = 0`` the right flap vanishes; if ``s_left = 0`` (and ``s_right ≠ 0``) the
       mirror image is used (right flaps, anchor ``a_1``): ``p − 1`` units (Cor A.1).

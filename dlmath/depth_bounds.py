@@ -164,7 +164,8 @@ def fit_relu_net_path(
     """The nets of one :func:`fit_relu_net` run of ``max(checkpoints)`` steps, taken after each
     number of steps in ``checkpoints`` (increasing): the error-against-steps curve of a fixed
     budget (the cosine schedule spans the whole budget). Returns a list of
-    :class:`dlmath.relu_nets.ReLUNet`, one per checkpoint.
+    :class:`dlmath.relu_nets.ReLUNet`, one per checkpoint. The book's training experiment
+    compares these nets with :prf:ref:`prop-ch2-sawtooth-l1`.
     """
     import torch
 
@@ -291,8 +292,9 @@ def random_kink_fit(x, y, width: int, *, seed: int = 0):
     """Least squares over ``width`` random kinks: the net
     ``x ↦ c + Σ_i c_i σ(x − t_i)`` with ``t_i`` uniform on ``[min x, max x)`` and the
     coefficients (output weights and bias) fitted to ``(x, y)`` by least squares. The
-    random-feature baseline for :func:`fit_relu_net`; returns a
-    :class:`dlmath.relu_nets.ReLUNet` with one hidden layer of ``width`` units."""
+    random-feature baseline for :func:`fit_relu_net` (compared with
+    :prf:ref:`prop-ch2-sawtooth-l1`); returns a :class:`dlmath.relu_nets.ReLUNet` with one
+    hidden layer of ``width`` units."""
     import numpy as np
 
     from ._validate import as_float_array
