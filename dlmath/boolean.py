@@ -6,7 +6,8 @@ Small, exact objects behind the paper's three results (:prf:ref:`thm-ch2-boolean
   is a depth-3 net
   (:math:`\\sigma(x_1)+\\sigma(x_2-\\sigma(x_1))`) but not a Sum-of-ReLU function, because the
   jump of its gradient across the line :math:`x_1=0` is not constant along the line.
-* :func:`random_relu_fit`: least-squares fits by sums of ReLUs with many random hyperplanes.
+* :func:`random_relu_fit`: least-squares fits by sums of ReLUs with many random hyperplanes;
+  :func:`relu_features_fit`: the same with given hyperplanes.
 * :func:`andreev` and :func:`restriction_survival`: the Andreev function and the random
   restriction step of the size lower bound.
 * :func:`sylvester_hadamard`, :func:`forster_bound`, :func:`sign_pattern_realizable`,
@@ -27,6 +28,7 @@ __all__ = [
     "max3_depth3",
     "gradient_jump",
     "random_relu_fit",
+    "relu_features_fit",
     "andreev",
     "andreev_table",
     "restriction_survival",
@@ -92,6 +94,22 @@ def random_relu_fit(X, y, width: int, *, seed: int = 0) -> tuple[float, np.ndarr
     W = np.c_[np.cos(ang), np.sin(ang)]
     r = np.abs(X).max() * np.sqrt(2)
     b = g.uniform(-r, r, width)
+    F = np.c_[np.maximum(X @ W.T + b, 0.0), X, np.ones(len(X))]
+    coef, *_ = np.linalg.lstsq(F, y, rcond=None)
+    res = F @ coef - y
+    return float(np.sqrt(np.mean(res**2))), res
+
+
+def relu_features_fit(X, y, W, b) -> tuple[float, np.ndarray]:
+    """Least-squares fit of ``y`` by :math:`c+\\langle a,x\\rangle+\\sum_i c_i\\sigma(W_i\\cdot x+b_i)`
+    with the given hyperplanes ``(W, b)`` (rows of ``W``): the best Sum-of-ReLU function with
+    these kink lines, plus an affine part. A genuine Sum-of-ReLU target fitted with its own
+    hyperplanes has zero error; :math:`\\max(0,x_1,x_2)` fitted with its kink lines does not
+    (:prf:ref:`prop-ch2-max3`). Returns (RMS error, residuals)."""
+    X = _points(X)
+    y = as_float_array(y, "y", ndim=1, shape=(X.shape[0],))
+    W = as_float_array(W, "W", ndim=2, shape=(None, 2))
+    b = as_float_array(b, "b", ndim=1, shape=(W.shape[0],))
     F = np.c_[np.maximum(X @ W.T + b, 0.0), X, np.ones(len(X))]
     coef, *_ = np.linalg.lstsq(F, y, rcond=None)
     res = F @ coef - y

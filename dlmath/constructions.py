@@ -11,7 +11,7 @@ function names the book's result (its ``prf`` label) and the paper's numbering:
   continuous piecewise linear ℝ→ℝ function
   with ``p`` pieces as a one-hidden-layer net with ``p`` units, ``p−1`` when an end slope is 0.
 * :func:`min_two_layer_size` (:prf:ref:`prop-ch2-exact-size`, ours): the exact smallest width
-  (``p−1`` or ``p``) of such a net.
+  (``p−1`` or ``p``) of such a net, and :func:`min_two_layer_net`, a net of that width.
 * :func:`zigzag`, :func:`compose_hard` (:prf:ref:`thm-ch2-hard-functions`; Arora et al. 2018,
   Def. 8, Thm 3.2): the hard functions ``h_a`` and
   ``H = h_{a¹}∘…∘h_{aᵏ}`` with ``wᵏ`` pieces on ``[0, M]`` at size ``wk``; Telgarsky's
@@ -39,6 +39,7 @@ __all__ = [
     "pwl1d_slopes",
     "pwl1d_to_relu_net",
     "min_two_layer_size",
+    "min_two_layer_net",
     "zigzag_knots",
     "zigzag",
     "compose_hard",
@@ -163,10 +164,11 @@ def pwl1d_to_relu_net(breakpoints, values, s_left: float, s_right: float) -> ReL
     construction of a ``p``-piece PWL ℝ→ℝ function.
 
     ``breakpoints`` ``a_1 < … < a_{p−1}`` carry ``values`` ``b_i``; the end slopes are
-    ``s_left`` and ``s_right``. With slopes ``σ_0 = s_left, σ_1, …, σ_{p−1} = s_right``:
+    ``s_left`` and ``s_right``. With slopes ``m_0 = s_left, m_1, …, m_{p−1} = s_right``
+    (:prf:ref:`thm-ch2-one-dim-corrected`; the net has an output bias):
 
     * default (Appendix A): left flaps ``c_i σ(a_i − x)`` at every breakpoint, with
-      ``c_i = σ'_i − σ_{i−1}`` where ``σ'_{p−1} = 0``, one right flap ``s_right·σ(x − a_{p−1})``
+      ``c_i = m'_i − m_{i−1}`` where ``m'_{p−1} = 0``, one right flap ``s_right·σ(x − a_{p−1})``
       and output bias ``b_{p−1}``: ``p`` units;
     * if ``s_right = 0`` the right flap vanishes; if ``s_left = 0`` (and ``s_right ≠ 0``) the
       mirror image is used (right flaps, anchor ``a_1``): ``p − 1`` units (Cor A.1).
@@ -335,3 +337,35 @@ def zonotope_hard_net(B, a_list: list, M: float = 1.0) -> ReLUNet:
     """:prf:ref:`thm-ch2-zonotope-family` (Arora et al. 2018, Thm 3.9):
     ``H_{a¹…aᵏ} ∘ γ_{Z(B)}``, a net with ``k + 1`` hidden layers and size ``2m + wk``."""
     return compose_hard(a_list, M).compose(zonotope_support_net(B))
+
+
+def min_two_layer_net(breakpoints, values, s_left: float, s_right: float, *, tol: float = 1e-9):
+    """The net that :func:`min_two_layer_size` promises: one hidden layer of the fewest units,
+    with an output bias (:prf:ref:`prop-ch2-exact-size`, our derivation).
+
+    With slopes ``m_0, …, m_{p−1}`` and jumps ``δ_i = m_i − m_{i−1}``: if a subset ``R`` of the
+    jumps sums to ``s_right``, unit ``i`` is ``δ_i σ(x − a_i)`` for ``i ∈ R`` and
+    ``δ_i σ(a_i − x)`` otherwise (both change the slope by ``δ_i`` at ``a_i``), and the output
+    bias fixes the value at ``a_1``: ``p − 1`` units. Otherwise the flap construction
+    :func:`pwl1d_to_relu_net` with ``p`` units. Float64; ``p ≤ 21`` (subset sums).
+    """
+    need = min_two_layer_size(breakpoints, values, s_left, s_right, tol=tol)
+    slopes = pwl1d_slopes(breakpoints, values, s_left, s_right).astype(float)
+    a = np.asarray(breakpoints, dtype=float)
+    b = np.asarray(values, dtype=float)
+    if need == len(slopes):
+        return pwl1d_to_relu_net(a, b, float(s_left), float(s_right))
+    jumps = np.diff(slopes)
+    scale = max(1.0, float(np.max(np.abs(slopes))))
+    right = None
+    for mask in range(2 ** len(jumps)):  # the first subset whose jumps sum to the right slope
+        chosen = np.array([(mask >> i) & 1 for i in range(len(jumps))], dtype=bool)
+        if abs(jumps[chosen].sum() - slopes[-1]) <= tol * scale * len(slopes):
+            right = chosen
+            break
+    if right is None:  # pragma: no cover - min_two_layer_size found the same subset
+        raise RuntimeError("no subset of the slope jumps sums to the right slope")
+    w_in = np.where(right, 1.0, -1.0)
+    b_in = np.where(right, -a, a)
+    at_a1 = float(np.sum(jumps * np.maximum(w_in * a[0] + b_in, 0.0)))
+    return _net([w_in[:, None], jumps[None, :]], [b_in, np.array([b[0] - at_a1])])

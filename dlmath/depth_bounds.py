@@ -21,7 +21,11 @@ Chapter 2 of the thesis, and the counts they are compared with. Each names the b
 * :func:`zigzag_l1_lower_bound` (:prf:ref:`prop-ch2-sawtooth-l1`, our derivation, in the spirit
   of Thm 3.5): the L¹ distance from
   a regular sawtooth with ``N`` pieces to any function with ``q`` pieces; and
-  :func:`fit_relu_net`, the gradient-descent baseline the book compares with.
+  :func:`fit_relu_net` (and :func:`fit_relu_net_path`, its error-against-steps curve), the
+  gradient-descent baseline the book compares with, and :func:`random_kink_fit`, least
+  squares over random kinks; :func:`max_pieces_product` (the sharper bound
+  :math:`\\prod_i(w_i+1)` that the proof of Lemma D.5 gives) and
+  :func:`sawtooth_approx_size_bound` (our approximation version of the Telgarsky comparison).
 * :func:`zonotope_vertex_bound` (:prf:ref:`thm-ch2-zonotope-vertices`; Thm 3.6),
   :func:`zonotope_pieces_stated` (:prf:ref:`thm-ch2-zonotope-family`; Thm 3.9 (i) as stated) and
   :func:`zonotope_pieces_naive` (twice that: one region per vertex cone and
@@ -46,6 +50,10 @@ __all__ = [
     "telgarsky_size_bound",
     "zigzag_l1_lower_bound",
     "fit_relu_net",
+    "fit_relu_net_path",
+    "random_kink_fit",
+    "max_pieces_product",
+    "sawtooth_approx_size_bound",
     "zonotope_vertex_bound",
     "zonotope_pieces_stated",
     "zonotope_pieces_naive",
@@ -153,6 +161,25 @@ def fit_relu_net(
     as a :class:`dlmath.relu_nets.ReLUNet` of ``x``. The global torch RNG is left untouched
     (the initialization uses its own seed). Training runs on one CPU thread.
     """
+    steps = check_int(steps, "steps", min_value=1)
+    return fit_relu_net_path(hidden_widths, x, y, checkpoints=[steps], lr=lr, seed=seed)[0]
+
+
+def fit_relu_net_path(
+    hidden_widths: list[int] | tuple[int, ...],
+    x,
+    y,
+    *,
+    checkpoints: Sequence[int],
+    lr: float = 1e-2,
+    seed: int = 0,
+) -> list:
+    """The nets of one :func:`fit_relu_net` run of ``max(checkpoints)`` steps, taken after each
+    number of steps in ``checkpoints`` (increasing): the error-against-steps curve of a fixed
+    budget (the cosine schedule spans the whole budget). Returns a list of
+    :class:`dlmath.relu_nets.ReLUNet`, one per checkpoint. The book's training experiment
+    compares these nets with :prf:ref:`prop-ch2-sawtooth-l1`.
+    """
     import torch  # torch only when a net is fitted: the counting bounds stay light to import
 
     from .nets import build_mlp
@@ -160,7 +187,11 @@ def fit_relu_net(
     widths = _widths(hidden_widths, "hidden_widths")
     x = as_float_array(x, "x", ndim=1, min_size=2)
     y = as_float_array(y, "y", shape=(x.shape[0],))
-    steps = check_int(steps, "steps", min_value=1)
+    if isinstance(checkpoints, (str, bytes)) or not hasattr(checkpoints, "__len__") or not checkpoints:
+        raise ValueError("checkpoints must be a non-empty sequence of step counts")
+    marks = [check_int(c, f"checkpoints[{i}]", min_value=1) for i, c in enumerate(checkpoints)]
+    if any(b <= a for a, b in zip(marks, marks[1:], strict=False)):
+        raise ValueError(f"checkpoints must be strictly increasing, got {marks}")
     lr = check_real(lr, "lr", low=0.0, low_inclusive=False)
     seed = check_int(seed, "seed", min_value=0)
     model = build_mlp([1, *widths, 1], seed=seed, dtype=torch.float64)
@@ -168,22 +199,29 @@ def fit_relu_net(
     xt = torch.as_tensor((x - mean) / std)[:, None]
     yt = torch.as_tensor(y)[:, None]
     opt = torch.optim.Adam(model.parameters(), lr=lr)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=steps)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=marks[-1])
+
+    def snapshot():
+        net = ReLUNet.from_torch(model)
+        ws, bs = list(net.weights), list(net.biases)
+        ws[0], bs[0] = ws[0] / std, bs[0] - ws[0][:, 0] * mean / std
+        return ReLUNet(ws, bs)
+
+    nets = []
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # tiny problems: extra threads only add overhead (and contention)
     try:
-        for _ in range(steps):
+        for step in range(1, marks[-1] + 1):
             opt.zero_grad()
             loss = torch.mean((model(xt) - yt) ** 2)
             loss.backward()
             opt.step()
             sched.step()
+            if step in marks:
+                nets.append(snapshot())
     finally:
         torch.set_num_threads(threads)
-    net = ReLUNet.from_torch(model)
-    ws, bs = list(net.weights), list(net.biases)
-    ws[0], bs[0] = ws[0] / std, bs[0] - ws[0][:, 0] * mean / std
-    return ReLUNet(ws, bs)
+    return nets
 
 
 def zonotope_vertex_bound(n: int, m: int) -> int:
@@ -229,3 +267,54 @@ def montufar_regions_bound(n0: int, widths: list[int] | tuple[int, ...]) -> int:
     if min(w) < n0:
         raise ValueError(f"widths must all be >= n0={n0} for Montufar's bound, got {w}")
     return prod((wi // n0) ** n0 for wi in w[:-1]) * sum(comb(w[-1], j) for j in range(n0 + 1))
+
+
+def max_pieces_product(s: int, k: int) -> float:
+    """The most pieces of an ℝ→ℝ net with ``k`` hidden layers of total size ``s``, from the
+    product form of the proof of Lemma D.5 (:prf:ref:`lem-ch2-pieces`): with widths
+    ``w_i ≥ 1``, at most ``∏(w_i + 1) ≤ ((s + k)/k)^k`` pieces (AM–GM). A net with fewer units
+    than layers has an empty layer and is constant (one piece)."""
+    s = check_int(s, "s", min_value=0)
+    k = check_int(k, "k", min_value=1)
+    if s < k:
+        return 1.0
+    return ((s + k) / k) ** k
+
+
+def sawtooth_approx_size_bound(n_pieces: int, k_prime: int, delta: float) -> float:
+    """Our derivation: a net with ``k'`` hidden layers within L¹ distance ``δ`` of the regular
+    sawtooth with ``N = n_pieces`` pieces has size ``≥ k'((N(½ − 2δ))^{1/k'} − 1)``.
+
+    By :func:`zigzag_l1_lower_bound` it needs ``q − 1 ≥ ⌊N/2⌋ − 2Nδ`` pieces beyond the first,
+    and by :func:`max_pieces_product` ``q ≤ ((s + k')/k')^{k'}``. For Telgarsky's sawtooth
+    with ``N = 2^{k³}`` and ``k' = k`` this is ``Ω(k 2^{k²})`` for every ``δ < ¼``
+    (:prf:ref:`cor-ch2-telgarsky-approx`). Returns 0 when the bound is vacuous.
+    """
+    n_pieces = check_int(n_pieces, "n_pieces", min_value=2)
+    k_prime = check_int(k_prime, "k_prime", min_value=1)
+    delta = check_real(delta, "delta", low=0.0, high=0.25, low_inclusive=False, high_inclusive=False)
+    q_min = n_pieces // 2 - 2 * n_pieces * delta + 1
+    return max(0.0, k_prime * (q_min ** (1.0 / k_prime) - 1.0))
+
+
+def random_kink_fit(x, y, width: int, *, seed: int = 0):
+    """Least squares over ``width`` random kinks: the net
+    ``x ↦ c + Σ_i c_i σ(x − t_i)`` with ``t_i`` uniform on ``[min x, max x)`` and the
+    coefficients (output weights and bias) fitted to ``(x, y)`` by least squares. The
+    random-feature baseline for :func:`fit_relu_net` (compared with
+    :prf:ref:`prop-ch2-sawtooth-l1`); returns a :class:`dlmath.relu_nets.ReLUNet` with one
+    hidden layer of ``width`` units."""
+    import numpy as np
+
+    from ._validate import as_float_array
+    from .relu_nets import ReLUNet
+
+    x = as_float_array(x, "x", ndim=1, min_size=2)
+    y = as_float_array(y, "y", shape=(x.shape[0],))
+    width = check_int(width, "width", min_value=1)
+    g = np.random.default_rng(check_int(seed, "seed", min_value=0))
+    kinks = np.sort(g.uniform(x.min(), x.max(), width))
+    kinks[0] = x.min()  # one unit carries the slope of the first piece
+    F = np.c_[np.maximum(x[:, None] - kinks[None, :], 0.0), np.ones(x.size)]
+    coef, *_ = np.linalg.lstsq(F, y, rcond=None)
+    return ReLUNet([np.ones((width, 1)), coef[None, :-1]], [-kinks, coef[-1:]])

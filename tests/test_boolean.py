@@ -85,3 +85,14 @@ def test_bad_inputs():
         bo.sign_rank_upper_bound(np.zeros((2, 2)))  # zero entries: no sign factorization exists
     with pytest.raises(TypeError, match="f must be a callable"):
         bo.gradient_jump(3.0, np.zeros((2, 2)), [1.0, 0.0])
+
+
+def test_relu_features_fit_separates_max3_from_a_sum_of_relus():
+    g = np.linspace(-1, 1, 31)
+    X = np.stack(np.meshgrid(g, g), -1).reshape(-1, 2)
+    sor = np.maximum(X[:, 0], 0) - 0.5 * np.maximum(X[:, 0] - X[:, 1] + 0.3, 0)
+    assert bo.relu_features_fit(X, sor, [[1, 0], [1, -1]], [0, 0.3])[0] < 1e-10
+    lines = [[1, 0], [-1, 0], [0, 1], [0, -1], [1, -1], [-1, 1]]
+    assert bo.relu_features_fit(X, bo.max3(X), lines, np.zeros(6))[0] > 1e-2
+    with pytest.raises(ValueError, match="b"):
+        bo.relu_features_fit(X, sor, [[1, 0]], [0.0, 1.0])

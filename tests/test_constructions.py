@@ -237,3 +237,28 @@ def test_zonotope_vertex_directions_lie_in_their_cells():
     assert np.all(np.abs(R @ B.T) >= 1 - 1e-7)  # strictly inside: |<r, b_i>| >= 1
     g = C.zonotope_support_net(B)
     np.testing.assert_allclose(g(R), np.einsum("ij,ij->i", R, V), rtol=1e-9)
+
+
+def test_min_two_layer_net_has_the_promised_size_and_computes_the_function():
+    from dlmath import relu_nets as rn
+
+    rng = np.random.default_rng(3)
+    x = np.linspace(-5, 20, 2001)
+    seen = set()
+    for _ in range(80):
+        p = int(rng.integers(2, 7))
+        slopes = rng.integers(-3, 4, size=p).astype(float)
+        if np.any(np.diff(slopes) == 0) or slopes[0] == 0 or slopes[-1] == 0:
+            continue
+        a = np.cumsum(rng.uniform(0.5, 2, p - 1))
+        b = np.concatenate([[0.0], np.cumsum(slopes[1:-1] * np.diff(a))])
+        net = C.min_two_layer_net(a, b, slopes[0], slopes[-1])
+        need = C.min_two_layer_size(a, b, slopes[0], slopes[-1])
+        seen.add(need - (p - 1))
+        assert net.size == need and rn.count_pieces_1d(net) == p
+        assert np.max(np.abs(net(x) - C.pwl1d_eval(a, b, slopes[0], slopes[-1], x))) < 1e-9
+    assert seen == {0, 1}
+    # |x| + x/2: no subset of the jump {2} sums to 3/2, so the flap construction's 2 units
+    assert C.min_two_layer_net([0.0], [0.0], -0.5, 1.5).size == 2
+    # a flat left end: one right-pointing unit and the output bias
+    assert C.min_two_layer_net([0.0], [1.0], 0.0, 2.0).size == 1

@@ -137,3 +137,42 @@ def test_fit_relu_net_fits_and_is_deterministic():
         db.fit_relu_net([8], x, y[:-1], steps=10)
     with pytest.raises(ValueError):
         db.fit_relu_net([8], x, y, steps=0)
+
+
+def test_fit_relu_net_path_ends_at_fit_relu_net():
+    x = np.linspace(-1, 1, 64)
+    y = np.abs(x)
+    nets = db.fit_relu_net_path([6], x, y, checkpoints=[10, 40], lr=3e-2, seed=2)
+    last = db.fit_relu_net([6], x, y, steps=40, lr=3e-2, seed=2)
+    assert len(nets) == 2 and np.allclose(nets[-1](x), last(x))
+    assert not np.allclose(nets[0](x), nets[1](x))
+    with pytest.raises(ValueError, match="increasing"):
+        db.fit_relu_net_path([6], x, y, checkpoints=[40, 10])
+    with pytest.raises(ValueError, match="checkpoints"):
+        db.fit_relu_net_path([6], x, y, checkpoints=[])
+
+
+def test_random_kink_fit_is_least_squares_over_its_kinks():
+    x = np.linspace(0, 1, 200)
+    y = np.maximum(x - 0.3, 0) - 2 * np.maximum(x - 0.7, 0)
+    g = db.random_kink_fit(x, y, 60, seed=0)
+    assert g.size == 60 and g.biases[-1].shape == (1,)
+    err_small = np.sqrt(np.mean((db.random_kink_fit(x, y, 3, seed=0)(x) - y) ** 2))
+    err_big = np.sqrt(np.mean((g(x) - y) ** 2))
+    assert err_big < err_small and err_big < 0.02
+    with pytest.raises(ValueError, match="width"):
+        db.random_kink_fit(x, y, 0)
+
+
+def test_max_pieces_product_and_sawtooth_bound():
+    assert db.max_pieces_product(2, 3) == 1.0  # fewer units than layers: constant
+    assert db.max_pieces_product(6, 2) == pytest.approx(16.0)  # widths (3, 3): 4 * 4
+    for s in range(2, 30):
+        for k in (1, 2, 3):
+            if s >= k:
+                assert db.max_pieces_product(s, k) <= db.max_pieces_for_size(s, k) + 1e-9
+    # N = 2^8 pieces, one layer, delta = 1/8: q >= 128 - 64 + 1 = 65 pieces, so s >= 64
+    assert db.sawtooth_approx_size_bound(256, 1, 0.125) == pytest.approx(64.0)
+    assert db.sawtooth_approx_size_bound(256, 2, 0.125) == pytest.approx(2 * (65**0.5 - 1))
+    with pytest.raises(ValueError, match="delta"):
+        db.sawtooth_approx_size_bound(256, 1, 0.3)
