@@ -16,9 +16,11 @@ constraints. The global optimum is the best of these convex programs over
   :math:`2\\sum_{i=0}^{n}\\binom{D-1}{i}` for ``D`` points in general position in
   :math:`\\mathbb R^n`), unordered within a block of equal signs.
 
-Absolute loss: one HiGHS LP per cell (``scipy.optimize.linprog``). Squared loss: one HiGHS QP per
-cell (through ``highspy``, the same solver library). ``erm_milp_absolute`` is an independent
-mixed-integer formulation (``scipy.optimize.milp``) used to verify the enumeration on small data.
+Absolute loss: one HiGHS LP per cell (``scipy.optimize.linprog``), status checked. Squared loss:
+one certified cone least-squares solve per cell (:mod:`dlmath.cone_lsq`: the cell's cone written
+by its extreme rays, a finite non-negative least squares solve, a KKT certificate; no weight box).
+``erm_milp_absolute`` is an independent mixed-integer formulation (``scipy.optimize.milp``) used
+to verify the enumeration on small data.
 ``erm_pwl_1d`` is the one-dimensional algorithm of the paper's Appendix C: breakpoint intervals
 times slope-order signs, over continuous PWL functions with a given number of pieces.
 """
@@ -34,6 +36,7 @@ import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from ._validate import as_float_array, check_bool, check_choice, check_int, check_real
+from .cone_lsq import arrangement_rays, cone_lsq, lsq_over_generators, rays_in_cone
 from .config import progress
 from .relu_nets import PWL1D  # the package's one PWL-function type (not re-exported)
 
@@ -52,7 +55,6 @@ __all__ = [
 ]
 
 LOSSES = ("absolute", "squared")
-_QP_BOX = 1e4  # bound on |theta| in the squared-loss QP (see _solve_qp)
 
 
 def _loss_values(residual: np.ndarray, loss: str) -> np.ndarray:
@@ -78,14 +80,15 @@ def cover_count(D: int, n: int) -> int:
     return 2 * sum(math.comb(D - 1, i) for i in range(n + 1))
 
 
-def _affine_coordinates(X: np.ndarray, tol: float) -> np.ndarray:
-    """Coordinates of the rows of ``X`` in their affine hull (full-dimensional there)."""
-    Xc = X - X.mean(axis=0)
+def _affine_frame(X: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(mean, W, Z)``: ``Z = (X - mean) @ W`` are coordinates in the affine hull of the rows."""
+    mean = X.mean(axis=0)
     if X.shape[0] == 1:
-        return np.zeros((1, 0))
-    _, sv, Vt = np.linalg.svd(Xc, full_matrices=False)
+        return mean, np.zeros((X.shape[1], 0)), np.zeros((1, 0))
+    _, sv, Vt = np.linalg.svd(X - mean, full_matrices=False)
     rank = int(np.sum(sv > tol * max(1.0, sv[0])))
-    return Xc @ Vt[:rank].T
+    W = Vt[:rank].T
+    return mean, W, (X - mean) @ W
 
 
 def affine_dichotomies(X, *, tol: float = 1e-9) -> np.ndarray:
@@ -107,7 +110,7 @@ def affine_dichotomies(X, *, tol: float = 1e-9) -> np.ndarray:
     if X.ndim == 1:
         X = X[:, None]
     tol = check_real(tol, "tol", low=0.0)
-    Z = _affine_coordinates(X, tol)
+    Z = _affine_frame(X, tol)[2]
     D, n = Z.shape
     Xt = np.c_[Z, np.ones(D)]
     found = {np.zeros(D, bool).tobytes(), np.ones(D, bool).tobytes()}
@@ -226,41 +229,54 @@ def _solve_lp(M, G, y):
 
 
 def _solve_qp(M, G, y):
-    try:
-        import highspy
-    except ImportError as exc:  # pragma: no cover
-        raise ImportError("the squared loss needs highspy (pip install highspy)") from exc
-    from scipy.sparse import csc_matrix
+    """Certified minimiser of :math:`\\|M\\theta-y\\|^2` s.t. :math:`G\\theta\\le0` (any cone)."""
+    return cone_lsq(M, G, y).theta
 
-    # Residual form min 1/2 |r|^2 s.t. M theta - r = y, G theta <= 0: the Hessian is the exact
-    # 0/1 diagonal, so HiGHS never sees the round-off "non-convexity" of a rank-deficient M^T M.
-    D, p = M.shape
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    inf = highspy.kHighsInf
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = p + D, D + G.shape[0]
-    lp.col_cost_ = np.zeros(p + D)
-    # HiGHS's active-set QP can report "unbounded" when theta has free directions of zero curvature;
-    # a box far outside the weights the data call for removes them without changing the optimum.
-    lp.col_lower_ = np.r_[np.full(p, -_QP_BOX), np.full(D, -inf)]
-    lp.col_upper_ = np.r_[np.full(p, _QP_BOX), np.full(D, inf)]
-    lp.row_lower_ = np.r_[y, np.full(G.shape[0], -inf)]
-    lp.row_upper_ = np.r_[y, np.zeros(G.shape[0])]
-    A = csc_matrix(np.block([[M, -np.eye(D)], [G, np.zeros((G.shape[0], D))]]))
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = A.indptr, A.indices, A.data
-    hess = highspy.HighsHessian()
-    hess.dim_, hess.format_ = p + D, highspy.HessianFormat.kTriangular
-    hess.start_ = np.r_[np.zeros(p + 1, int), np.arange(1, D + 1)]
-    hess.index_ = np.arange(p, p + D)
-    hess.value_ = np.ones(D)
-    h.passModel(lp)
-    h.passHessian(hess)
-    h.run()
-    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:  # pragma: no cover
-        raise RuntimeError(f"HiGHS QP failed: {h.getModelStatus()}")
-    return np.asarray(h.getSolution().col_value)[:p]
+
+class _SquaredCells:
+    """The squared-loss cell programs of one data set, in the data's affine coordinates.
+
+    The unit cones :math:`\\{\\theta: \\pm\\tilde x_j\\cdot\\theta\\ge 0\\}` of all dichotomies are
+    chambers of one central arrangement, so its 1-dimensional flats are computed once and each
+    dichotomy keeps the signed flats inside its cone (its extreme rays). An empty dichotomy
+    leaves the unit inactive (no generator: theta = 0 is one of its optima).
+    """
+
+    def __init__(self, X: np.ndarray, bias: bool):
+        self.mean, self.W, Z = _affine_frame(X, 1e-9)
+        self.Xz = np.c_[Z, np.ones(len(X))]
+        self.unit = self.Xz / np.linalg.norm(self.Xz, axis=1)[:, None]
+        self.V = arrangement_rays(self.unit)
+        self.bias = bias
+        self.cache: dict[int, np.ndarray] = {}
+
+    def rays(self, k: int, mask: np.ndarray) -> np.ndarray:
+        if k not in self.cache:
+            if not mask.any():
+                self.cache[k] = np.zeros((self.Xz.shape[1], 0))
+            else:
+                sgn = np.where(mask, 1.0, -1.0)
+                self.cache[k] = rays_in_cone(-sgn[:, None] * self.unit, self.V)
+        return self.cache[k]
+
+    def solve(self, P: np.ndarray, tup, s, y: np.ndarray, n: int) -> TwoLayerReLU:
+        cols, blocks = [], []
+        for i, k in enumerate(tup):
+            R = self.rays(k, P[k])
+            cols.append(s[i] * (P[k][:, None] * self.Xz) @ R)
+            blocks.append(R)
+        ML = np.ones((len(y), 1)) if self.bias else np.zeros((len(y), 0))
+        z, mu, _ = lsq_over_generators(ML, np.concatenate(cols, axis=1), y)
+        thetas, start = [], 0
+        for R in blocks:
+            thetas.append(R @ mu[start : start + R.shape[1]])
+            start += R.shape[1]
+        Tz = np.array(thetas)  # (w, q'): unit weights in affine coordinates
+        A = Tz[:, :-1] @ self.W.T
+        b = Tz[:, -1] - A @ self.mean
+        if A.shape[1] != n:  # pragma: no cover - W maps back to R^n
+            raise AssertionError("affine frame dimension mismatch")
+        return TwoLayerReLU(A, b, np.asarray(s, float), float(z[0]) if self.bias else 0.0)
 
 
 def _net_from_theta(theta, s, n, bias) -> TwoLayerReLU:
@@ -362,15 +378,17 @@ def erm_depth2(
             idx = np.array([i for i, c in enumerate(cells) if c[0] == s])
             bounds[idx] = _sign_bound(P, s, np.array([cells[i][1] for i in idx]), y, loss)
         order = np.argsort(bounds, kind="stable")
-    solve = _solve_lp if loss == "absolute" else _solve_qp
+    squared = _SquaredCells(X, bias) if loss == "squared" else None
     best, best_net, n_solved, history = np.inf, None, 0, []
     for i in progress(order, disable=not show_progress, desc="cells"):
         if prune and bounds[i] >= best - 1e-12 * max(1.0, best):
             break
         s, tup = cells[i]
-        M, G = _cell_problem(Xt, P[list(tup)], s, bias)
-        theta = solve(M, G, y)
-        net = _net_from_theta(theta, s, n, bias)
+        if squared is not None:
+            net = squared.solve(P, tup, s, y, n)
+        else:
+            M, G = _cell_problem(Xt, P[list(tup)], s, bias)
+            net = _net_from_theta(_solve_lp(M, G, y), s, n, bias)
         val = float(np.sum(_loss_values(net(X) - y, loss)))
         n_solved += 1
         if val < best:
