@@ -19,6 +19,8 @@ __all__ = [
     "check_choice",
     "check_bool",
     "check_rng",
+    "check_size",
+    "reject_complex",
 ]
 
 
@@ -40,6 +42,7 @@ def as_float_array(
         raise TypeError(f"{name} must be an array of real numbers, got {type(x).__name__}")
     if hasattr(x, "detach") and hasattr(x, "cpu"):  # a torch tensor
         x = x.detach().cpu().numpy()
+    reject_complex(x, name)
     try:
         arr = np.asarray(x, dtype=np.float64)
     except (TypeError, ValueError) as exc:
@@ -119,3 +122,28 @@ def check_rng(x, name: str = "rng") -> np.random.Generator:
     if not isinstance(x, np.random.Generator):
         raise TypeError(f"{name} must be a numpy.random.Generator, got {type(x).__name__}")
     return x
+
+
+def reject_complex(x, name: str) -> None:
+    """Raise ``TypeError`` if ``x`` is (or holds) complex numbers: converting them to float would
+    silently drop the imaginary part."""
+    if isinstance(x, (complex, np.complexfloating)):
+        raise TypeError(f"{name} must be real, got the complex number {x!r}")
+    kind = getattr(getattr(x, "dtype", None), "kind", None)
+    if kind is None and isinstance(x, (list, tuple)):
+        try:
+            kind = np.asarray(x).dtype.kind
+        except (TypeError, ValueError):
+            kind = None  # ragged or mixed: the float conversion names the problem
+    if kind == "c":
+        raise TypeError(f"{name} must be real, got an array of complex numbers")
+
+
+def check_size(estimate: float, limit: float, what: str, override: str) -> None:
+    """Fail fast, before any work, when a combinatorial ``estimate`` of ``what`` exceeds
+    ``limit``; the message names the size, its estimate, the limit and the ``override`` argument."""
+    if estimate > limit:
+        raise ValueError(
+            f"{what} is about {float(estimate):.3g}, above the limit {float(limit):.3g}; "
+            f"pass {override} to run it anyway"
+        )

@@ -19,7 +19,7 @@ from collections.abc import Callable
 import numpy as np
 from scipy.optimize import linprog
 
-from ._validate import as_float_array, check_int, check_real
+from ._validate import as_float_array, check_int, check_real, check_size
 
 __all__ = [
     "max3",
@@ -115,8 +115,8 @@ def andreev(x_table, y, block: int) -> int:
     x = _bits(x_table, "x_table")
     yy = _bits(y, "y")
     block = check_int(block, "block", min_value=1)
-    k = int(round(np.log2(x.size)))
-    if x.size != 2**k or k < 1:
+    k = int(round(np.log2(x.size))) if x.size >= 2 else 0
+    if k < 1 or x.size != 2**k:
         raise ValueError(f"x_table must have 2**k >= 2 entries, got {x.size}")
     if yy.size != k * block:
         raise ValueError(f"y must have k * block = {k * block} entries, got {yy.size}")
@@ -195,16 +195,25 @@ def sign_pattern_realizable(M, U) -> np.ndarray | None:
     return _fit_rows(U, M)
 
 
-def sign_rank_upper_bound(M, *, tries: int = 20, seed: int = 0) -> tuple[int, np.ndarray, np.ndarray]:
+MAX_LPS = 20_000  # default limit on the LPs sign_rank_upper_bound may need in the worst case
+
+
+def sign_rank_upper_bound(
+    M, *, tries: int = 20, seed: int = 0, max_lps: int = MAX_LPS
+) -> tuple[int, np.ndarray, np.ndarray]:
     """Smallest ``r`` for which a heuristic finds :math:`U\\in\\mathbb R^{N\\times r}`,
     :math:`V` with :math:`\\operatorname{sign}(UV^T)=M` exactly: an upper bound on the sign-rank.
 
     For each ``r`` it tries the top-``r`` singular vectors of ``M`` and then ``tries`` random
     Gaussian ``U``; each candidate is checked by LPs (:func:`sign_pattern_realizable`). The
-    returned factors satisfy ``np.sign(U @ V.T) == M``.
+    returned factors satisfy ``np.sign(U @ V.T) == M``. The worst case,
+    ``min(N, N') (tries + 1) N'`` LPs, is checked against ``max_lps`` first.
     """
     M = _sign_matrix(M)
     tries = check_int(tries, "tries", min_value=0)
+    max_lps = check_int(max_lps, "max_lps", min_value=1)
+    check_size(min(M.shape) * (tries + 1) * M.shape[1], max_lps,
+               f"the worst-case LP count for a {M.shape[0]}x{M.shape[1]} matrix", "a larger max_lps")
     g = np.random.default_rng(check_int(seed, "seed", min_value=0))
     Us, s, _ = np.linalg.svd(M)
     for r in range(1, min(M.shape) + 1):

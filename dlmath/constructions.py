@@ -24,7 +24,8 @@ from fractions import Fraction
 import numpy as np
 from scipy.optimize import linprog
 
-from ._validate import as_float_array, check_real
+from ._validate import as_float_array, check_int, check_real, check_size
+from .depth_bounds import zonotope_vertex_bound
 
 __all__ = [
     "max_affine_net",
@@ -282,7 +283,10 @@ def zonotope_support_net(B):
     )
 
 
-def zonotope_vertices(B, *, return_directions: bool = False):
+MAX_VERTICES = 20_000  # default limit of zonotope_vertices (about one LP per vertex and generator)
+
+
+def zonotope_vertices(B, *, return_directions: bool = False, max_vertices: int = MAX_VERTICES):
     """Thm 3.6: the vertices ``Σ_i ε_i b_i`` of ``Z(B)``, one per cell of the central hyperplane
     arrangement ``{r : ⟨r, b_i⟩ = 0}`` (``ε`` = the cell's sign vector).
 
@@ -291,10 +295,15 @@ def zonotope_vertices(B, *, return_directions: bool = False):
     settles the side it lies on, so only the other side needs an LP. Independent of
     ``ConvexHull``. With
     ``return_directions=True`` also returns, per vertex ``v``, a direction ``r`` strictly inside
-    its cell (the LP's solution), on which ``γ_Z(r) = ⟨r, v⟩``.
+    its cell (the LP's solution), on which ``γ_Z(r) = ⟨r, v⟩``. The vertex count of generic
+    generators (:func:`dlmath.depth_bounds.zonotope_vertex_bound`) is checked against
+    ``max_vertices`` first.
     """
     B = np.asarray(_generators(B), dtype=float)
     m, n = B.shape
+    max_vertices = check_int(max_vertices, "max_vertices", min_value=1)
+    check_size(zonotope_vertex_bound(n, m), max_vertices,
+               f"the vertex count of {m} generators in R^{n}", "a larger max_vertices")
     cells = [(np.zeros(0), np.zeros(n))]
     for j in range(m):
         grown = []

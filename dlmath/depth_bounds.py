@@ -23,10 +23,11 @@ Chapter 2 of the thesis, and the counts they are compared with:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from math import comb, prod
 
-from ._validate import check_int, check_real
+from ._validate import check_int, check_real, check_size
 
 __all__ = [
     "max_pieces_1d",
@@ -38,12 +39,24 @@ __all__ = [
     "telgarsky_size_bound",
     "zigzag_l1_lower_bound",
     "fit_relu_net",
+    "binomial_prefix_sum",
     "zonotope_vertex_bound",
     "zonotope_pieces_stated",
     "zonotope_pieces_naive",
     "zonotope_architecture",
     "montufar_regions_bound",
 ]
+
+
+def _in_float_range(log10_value: float, what: str, direct) -> float:
+    """``direct()`` (the formula as written), or a ``ValueError`` naming ``what`` and its size
+    ``10**log10_value`` when that lies beyond the float range (instead of a bare ``OverflowError``)."""
+    if log10_value > 307.0:
+        raise ValueError(
+            f"{what} is about 10^{log10_value:.4g}, beyond the float range (about 1.8e308); "
+            "compare logarithms instead"
+        )
+    return float(direct())
 
 
 def _widths(widths: Sequence[int], name: str = "widths") -> list[int]:
@@ -67,14 +80,17 @@ def min_size_for_pieces(p: int, k: int) -> float:
     """Lemma D.6: a ``p``-piece ℝ→ℝ function at depth ``k+1`` needs size ``≥ k p^{1/k}/2 − 1``."""
     p = check_int(p, "p", min_value=1)
     k = check_int(k, "k", min_value=1)
-    return 0.5 * k * p ** (1.0 / k) - 1.0
+    log10_value = math.log10(0.5 * k) + math.log10(p) / k
+    root = (lambda: p ** (1.0 / k)) if p < 2**1000 else (lambda: math.exp(math.log(p) / k))
+    return _in_float_range(log10_value, "the size bound k p^(1/k)/2 - 1", lambda: 0.5 * k * root() - 1.0)
 
 
 def max_pieces_for_size(s: int, k: int) -> float:
     """Lemma D.6: a net of depth ``k+1`` and size ``≤ s`` has at most ``(2s/k)^k`` pieces."""
     s = check_int(s, "s", min_value=1)
     k = check_int(k, "k", min_value=1)
-    return (2.0 * s / k) ** k
+    log10_value = k * math.log10(2.0 * s / k)
+    return _in_float_range(log10_value, "the piece bound (2s/k)^k", lambda: (2.0 * s / k) ** k)
 
 
 def depth_gap_size_bound(k: int, w: int, k_prime: int) -> float:
@@ -86,7 +102,9 @@ def depth_gap_size_bound(k: int, w: int, k_prime: int) -> float:
     k = check_int(k, "k", min_value=1)
     w = check_int(w, "w", min_value=2)
     k_prime = check_int(k_prime, "k_prime", min_value=1, max_value=k)
-    return 0.5 * k_prime * w ** (k / k_prime) - 1.0
+    log10_value = math.log10(0.5 * k_prime) + (k / k_prime) * math.log10(w)
+    return _in_float_range(log10_value, "the size bound k' w^(k/k')/2 - 1",
+                           lambda: 0.5 * k_prime * w ** (k / k_prime) - 1.0)
 
 
 def cor34_size_bound(k: int) -> float:
@@ -103,14 +121,25 @@ def approx_size_threshold(k: int, w: int, k_prime: int, delta: float) -> float:
     w = check_int(w, "w", min_value=2)
     k_prime = check_int(k_prime, "k_prime", min_value=1, max_value=k)
     delta = check_real(delta, "delta", low=0.0, high=0.25, low_inclusive=False, high_inclusive=False)
-    return k_prime * w ** (k / k_prime) * (1 - 4 * delta) ** (1 / k_prime) / 2 ** (1 + 1 / k_prime)
+    log10_value = (
+        math.log10(k_prime)
+        + (k / k_prime) * math.log10(w)
+        + math.log10(1 - 4 * delta) / k_prime
+        - (1 + 1 / k_prime) * math.log10(2)
+    )
+    return _in_float_range(
+        log10_value,
+        "the size threshold of Thm 3.5",
+        lambda: k_prime * w ** (k / k_prime) * (1 - 4 * delta) ** (1 / k_prime) / 2 ** (1 + 1 / k_prime),
+    )
 
 
 def telgarsky_size_bound(k: int) -> tuple[float, float]:
     """Telgarsky's sawtooth at depth ``k³`` against nets of depth ``k``: his bound ``2^k`` and
     the Thm 3.1 bound ``k 2^{k²}/2 − 1`` (sawtooth = hard family with ``w = 2``, ``k³`` layers)."""
     k = check_int(k, "k", min_value=1)
-    return float(2**k), depth_gap_size_bound(k**3, 2, k)
+    telgarsky = _in_float_range(k * math.log10(2), "Telgarsky's bound 2^k", lambda: 2**k)
+    return telgarsky, depth_gap_size_bound(k**3, 2, k)
 
 
 def zigzag_l1_lower_bound(n_pieces: int, q: int) -> float:
@@ -179,12 +208,47 @@ def fit_relu_net(
     return ReLUNet(ws, bs)
 
 
-def zonotope_vertex_bound(n: int, m: int) -> int:
+MAX_BIT_WORK = 5 * 10**8  # bit operations allowed for an exact binomial sum (about 0.3 s)
+
+
+def _log2_comb(N: int, k: int) -> float:
+    return (math.lgamma(N + 1) - math.lgamma(k + 1) - math.lgamma(N - k + 1)) / math.log(2)
+
+
+def binomial_prefix_sum(N: int, k: int, *, max_work: float = MAX_BIT_WORK) -> int:
+    """Exact :math:`\\sum_{i=0}^{k}\\binom{N}{i}` (``N >= 0``, ``k >= -1``), by the recurrence
+    :math:`\\binom{N}{i+1}=\\binom{N}{i}(N-i)/(i+1)` and, past ``N/2``, the complement
+    :math:`2^N-\\sum_{i<N-k}\\binom{N}{i}`.
+
+    Fails fast with a ``ValueError`` when (terms) x (bits of the largest term) exceeds ``max_work``.
+    """
+    k = min(k, N)
+    if k < 0:
+        return 0
+    if k == N:
+        check_size(N, max_work, "the bit length of 2**N", "a larger max_work")
+        return 2**N
+    terms = min(k, N - 1 - k) + 1
+    j = min(k, N - 1 - k)
+    bits = _log2_comb(N, min(j, N // 2)) + 1
+    check_size(terms * max(bits, 1.0), max_work, f"the exact sum of {terms} binomials of up to "
+               f"{bits:.3g} bits (bit operations)", "a larger max_work")
+    if 2 * k > N:
+        return 2**N - binomial_prefix_sum(N, N - 1 - k, max_work=max_work)
+    total, term = 0, 1
+    for i in range(k + 1):
+        total += term
+        term = term * (N - i) // (i + 1)
+    return total
+
+
+def zonotope_vertex_bound(n: int, m: int, *, max_work: float = MAX_BIT_WORK) -> int:
     """Thm 3.6: a zonotope of ``m`` generators in ℝⁿ has ``≤ 2 Σ_{i<n} C(m−1, i)`` vertices
-    (equality for generic generators)."""
+    (equality for generic generators). Huge arguments fail fast (see
+    :func:`binomial_prefix_sum`)."""
     n = check_int(n, "n", min_value=1)
     m = check_int(m, "m", min_value=1)
-    return 2 * sum(comb(m - 1, i) for i in range(n))
+    return 2 * binomial_prefix_sum(m - 1, n - 1, max_work=max_work)
 
 
 def zonotope_pieces_stated(n: int, m: int, w: int, k: int) -> int:

@@ -35,9 +35,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
-from ._validate import as_float_array, check_bool, check_choice, check_int, check_real
+from ._validate import as_float_array, check_bool, check_choice, check_int, check_real, check_size
 from .cone_lsq import arrangement_rays, cone_lsq, lsq_over_generators, rays_in_cone
 from .config import progress
+from .depth_bounds import MAX_BIT_WORK, binomial_prefix_sum
 from .relu_nets import PWL1D  # the package's one PWL-function type (not re-exported)
 
 __all__ = [
@@ -55,6 +56,10 @@ __all__ = [
 ]
 
 LOSSES = ("absolute", "squared")
+MAX_CELLS = 10**6  # default limit on the cell programs of erm_depth2 (the list is built up front)
+MAX_SUBSETS = 200_000  # default limit on the point subsets affine_dichotomies visits
+MAX_PROGRAMS = 100_000  # default limit on the convex programs of erm_pwl_1d
+MAX_GD_WORK = 2 * 10**10  # default limit on restarts * steps * D * width * (n + 2) in gd_restarts
 
 
 def _loss_values(residual: np.ndarray, loss: str) -> np.ndarray:
@@ -69,15 +74,16 @@ def _check_data(X, y) -> tuple[np.ndarray, np.ndarray]:
     return X, y
 
 
-def cover_count(D: int, n: int) -> int:
+def cover_count(D: int, n: int, *, max_work: float = MAX_BIT_WORK) -> int:
     """Number of dichotomies of ``D`` points in general position in :math:`\\mathbb R^n` that an
     affine hyperplane realizes: :math:`C(D, n+1) = 2\\sum_{i=0}^{n}\\binom{D-1}{i}` (Cover 1965).
 
-    The two trivial dichotomies (all points on one side) are included.
+    The two trivial dichotomies (all points on one side) are included. Huge arguments fail fast
+    (see :func:`dlmath.depth_bounds.binomial_prefix_sum`).
     """
     D = check_int(D, "D", min_value=1)
     n = check_int(n, "n", min_value=0)
-    return 2 * sum(math.comb(D - 1, i) for i in range(n + 1))
+    return 2 * binomial_prefix_sum(D - 1, n, max_work=max_work)
 
 
 def _affine_frame(X: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -91,7 +97,7 @@ def _affine_frame(X: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray, np
     return mean, W, (X - mean) @ W
 
 
-def affine_dichotomies(X, *, tol: float = 1e-9) -> np.ndarray:
+def affine_dichotomies(X, *, tol: float = 1e-9, max_subsets: int = MAX_SUBSETS) -> np.ndarray:
     """All dichotomies ``P+`` of the rows of ``X`` realizable by an affine hyperplane.
 
     Returns a boolean array of shape ``(N, D)``; row ``k`` marks the points with
@@ -105,13 +111,18 @@ def affine_dichotomies(X, *, tol: float = 1e-9) -> np.ndarray:
     in general position). For points in general position the result is exactly the realizable set,
     of size :func:`cover_count`; with degenerate data it may contain a few unrealizable rows, which
     is harmless for ERM (each cell program is then a restriction of realizable ones).
+
+    The ``C(D, n)`` subsets are counted first: above ``max_subsets`` a ``ValueError`` is raised.
     """
     X = as_float_array(X, "X", ndim=(1, 2), min_size=1)
     if X.ndim == 1:
         X = X[:, None]
     tol = check_real(tol, "tol", low=0.0)
+    max_subsets = check_int(max_subsets, "max_subsets", min_value=1)
     Z = _affine_frame(X, tol)[2]
     D, n = Z.shape
+    check_size(math.comb(D, n), max_subsets, f"the number of {n}-point subsets of D={D} points",
+               "a larger max_subsets")
     Xt = np.c_[Z, np.ones(D)]
     found = {np.zeros(D, bool).tobytes(), np.ones(D, bool).tobytes()}
     if n > 0:
@@ -298,11 +309,24 @@ def _cells(N: int, w: int, naive: bool):
             for tup in itertools.product(range(N), repeat=w):
                 yield s, tup
         return
-    for k in range(w, -1, -1):
+    for k in range(min(w, N), max(0, w - N) - 1, -1):  # both blocks must fit in N dichotomies
         s = (1.0,) * k + (-1.0,) * (w - k)
         for pos in itertools.combinations(range(N), k):
             for neg in itertools.combinations(range(N), w - k):
                 yield s, pos + neg
+
+
+def _cell_count_estimate(N: int, w: int) -> float:
+    """``sum_k C(N, k) C(N, w - k)`` over ``k`` with both factors non-zero, in floating point."""
+    from scipy.special import gammaln, logsumexp
+
+    if N > 10**7:
+        return math.inf
+    w = min(w, 2 * N)
+    k = np.arange(max(0, w - N), min(w, N) + 1)
+    logc = 2 * gammaln(N + 1) - gammaln(k + 1) - gammaln(N - k + 1) - gammaln(w - k + 1)
+    logc -= gammaln(N - (w - k) + 1)
+    return float(np.exp(min(logsumexp(logc), 700.0)))
 
 
 def count_subproblems(D: int, n: int, w: int, *, method: str = "dichotomies") -> int:
@@ -342,6 +366,7 @@ def erm_depth2(
     prune: bool = True,
     bias: bool = False,
     show_progress: bool = False,
+    max_cells: int = MAX_CELLS,
 ) -> ERMResult:
     """Globally optimal depth-2 ReLU net of the given width (thesis Thm 4.1, Alg. 1).
 
@@ -355,6 +380,11 @@ def erm_depth2(
     increasing order of a valid lower bound (points whose target sign no active unit can produce)
     and the search stops when the bound reaches the best loss found: the optimum is unchanged
     (the bound needs f's sign to follow the active units, so ``bias=True`` switches pruning off).
+
+    Every cell is an exact, certified convex program: a status-checked LP for the absolute loss,
+    :func:`dlmath.cone_lsq.lsq_over_generators` for the squared loss (no weight box; an empty
+    dichotomy is an inactive unit). The number of cells (Cover's count for generic data) is
+    estimated before any work: above ``max_cells`` a ``ValueError`` is raised.
     """
     X, y = _check_data(X, y)
     width = check_int(width, "width", min_value=1)
@@ -362,15 +392,26 @@ def erm_depth2(
     check_choice(method, "method", ("dichotomies", "naive"))
     prune = check_bool(prune, "prune")
     bias = check_bool(bias, "bias")
+    max_cells = check_int(max_cells, "max_cells", min_value=1)
     prune = prune and not bias  # a free output constant voids the sign bound
     D, n = X.shape
+    if method == "naive":
+        check_size(2.0**width * 2.0 ** (D * width), max_cells,
+                   f"the number of naive cells 2**w (2**D)**w at D={D}, w={width}", "a larger max_cells")
+    else:  # Cover's count: exact for generic data, an upper bound otherwise
+        N = 2 * binomial_prefix_sum(D - 1, n)
+        check_size(_cell_count_estimate(N, width), max_cells,
+                   f"the number of cells at D={D}, n={n}, w={width}", "a larger max_cells")
     t0 = time.perf_counter()
     if method == "naive":
         P = np.array(list(itertools.product((False, True), repeat=D)), dtype=bool)
     else:
         P = affine_dichotomies(X)
     Xt = np.c_[X, np.ones(D)]
-    cells = list(_cells(len(P), width, method == "naive"))
+    # equal-sign units on equal dichotomies merge, so more than 2N units never help: solve at
+    # width 2N and pad with inactive units (else no reduced cell would exist at all)
+    w_solve = width if method == "naive" else min(width, 2 * len(P))
+    cells = list(_cells(len(P), w_solve, method == "naive"))
     order = range(len(cells))
     bounds = np.zeros(len(cells))
     if prune:
@@ -394,6 +435,12 @@ def erm_depth2(
         if val < best:
             best, best_net = val, net
         history.append(best / D)
+    if best_net.width < width:
+        pad = width - best_net.width
+        best_net = TwoLayerReLU(
+            np.r_[best_net.A, np.zeros((pad, n))], np.r_[best_net.b, np.zeros(pad)],
+            np.r_[best_net.s, np.ones(pad)], best_net.c,
+        )
     return ERMResult(best_net, best / D, len(P), len(cells), n_solved, time.perf_counter() - t0, history)
 
 
@@ -463,7 +510,9 @@ def erm_milp_absolute(X, y, width: int, *, weight_bound: float = 100.0, bias: bo
     return ERMResult(best_net, best / D, 0, w + 1, w + 1, time.perf_counter() - t0)
 
 
-def erm_pwl_1d(x, y, pieces: int, *, loss: str = "absolute") -> tuple[PWL1D, float, int]:
+def erm_pwl_1d(
+    x, y, pieces: int, *, loss: str = "absolute", max_programs: int = MAX_PROGRAMS
+) -> tuple[PWL1D, float, int]:
     """ERM over continuous PWL functions :math:`\\mathbb R\\to\\mathbb R` with at most ``pieces``
     pieces: the paper's Appendix C algorithm for ``n = 1``.
 
@@ -474,7 +523,8 @@ def erm_pwl_1d(x, y, pieces: int, *, loss: str = "absolute") -> tuple[PWL1D, flo
     :math:`S_k(\\ell_k-\\ell_{k+1})\\ge 0` at the left end of gap ``k`` and
     :math:`\\le 0` at its right end, which puts the crossing of consecutive pieces inside the gap.
     Returns ``(f, mean loss, number of convex programs solved)``; ``f`` is a
-    :class:`dlmath.relu_nets.PWL1D` on the whole line.
+    :class:`dlmath.relu_nets.PWL1D` on the whole line. The count
+    :math:`\\binom{D-1}{pieces-1}2^{pieces-1}` is checked against ``max_programs`` first.
     """
     x = as_float_array(x, "x", ndim=1, min_size=1)
     y = as_float_array(y, "y", ndim=1, shape=(x.size,))
@@ -484,6 +534,9 @@ def erm_pwl_1d(x, y, pieces: int, *, loss: str = "absolute") -> tuple[PWL1D, flo
     xs, ys = x[order], y[order]
     D = xs.size
     p = min(pieces, D)
+    max_programs = check_int(max_programs, "max_programs", min_value=1)
+    check_size(math.comb(D - 1, p - 1) * 2.0 ** (p - 1), max_programs,
+               f"the number of convex programs at D={D}, pieces={p}", "a larger max_programs")
     solve = _solve_lp if loss == "absolute" else _solve_qp
     best, best_f, count = np.inf, None, 0
     for gaps in itertools.combinations(range(D - 1), p - 1):
@@ -522,15 +575,15 @@ def gd_restarts(
     lr: float = 0.02,
     bias: bool = False,
     seed: int = 0,
+    max_work: float = MAX_GD_WORK,
 ) -> np.ndarray:
     """Final mean training losses of ``restarts`` independent full-batch Adam runs.
 
     Trains :math:`f(x)=\\sum_i v_i\\sigma(a_i\\cdot x+b_i)` (+ ``c`` if ``bias``) from
     PyTorch-default-like random initialisations, all restarts in one batched tensor program;
     returns the loss of each restart's final iterate (the baseline the exact ERM must never lose to).
+    The work ``restarts * steps * D * width * (n + 2)`` is checked against ``max_work`` first.
     """
-    import torch
-
     X, y = _check_data(X, y)
     width = check_int(width, "width", min_value=1)
     check_choice(loss, "loss", LOSSES)
@@ -539,8 +592,12 @@ def gd_restarts(
     lr = check_real(lr, "lr", low=0.0, low_inclusive=False)
     bias = check_bool(bias, "bias")
     seed = check_int(seed, "seed", min_value=0)
-    g = torch.Generator().manual_seed(seed)
     D, n = X.shape
+    check_size(float(restarts) * max(steps, 1) * D * width * (n + 2), max_work,
+               "the work restarts * steps * D * width * (n + 2)", "a larger max_work")
+    import torch  # after the checks: a refused call costs no import
+
+    g = torch.Generator().manual_seed(seed)
     Xt = torch.tensor(X, dtype=torch.float64)
     yt = torch.tensor(y, dtype=torch.float64)
     k1, k2 = 1 / math.sqrt(n), 1 / math.sqrt(width)
