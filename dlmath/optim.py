@@ -101,10 +101,25 @@ class _ForeachOptimizer(torch.optim.Optimizer):
     def add_param_group(self, param_group: dict[str, Any]) -> None:
         super().add_param_group(param_group)
         try:
+            if any(p.is_complex() for p in self.param_groups[-1]["params"]):
+                # v = beta v + (1 - beta) g*g is not |g|^2 for complex g: refuse, not guess
+                raise TypeError("params must be real tensors, got a complex one")
             self._check_group(self.param_groups[-1])
         except (TypeError, ValueError):
             self.param_groups.pop()
             raise
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Load a state dict after validating its hyperparameters as the constructor would."""
+        groups = state_dict.get("param_groups") if isinstance(state_dict, dict) else None
+        if not isinstance(groups, list):
+            raise TypeError("state_dict must be an optimizer state dict with a 'param_groups' list")
+        for i, g in enumerate(groups):
+            try:
+                self._check_group({**self.defaults, **g})
+            except (TypeError, ValueError) as exc:
+                raise type(exc)(f"state_dict['param_groups'][{i}]: {exc}") from exc
+        super().load_state_dict(state_dict)
 
     @staticmethod
     def _buckets(
@@ -333,9 +348,14 @@ class NAG(_ForeachOptimizer):
     ``form="lookahead"``: the parameters hold :math:`y_t = x_t + \mu v_t`, so the gradient of
     an ordinary ``loss.backward()`` is already the one needed, and
     :math:`y_{t+1} = y_t + \mu v_{t+1} - \alpha \nabla f(y_t)`. The two forms produce the same
-    :math:`v_t` and iterates related by :math:`y_t = x_t + \mu v_t`; the look-ahead form is
-    ``torch.optim.SGD(lr=α, momentum=μ, nesterov=True)`` whose momentum buffer is
-    :math:`-v_t/\alpha`.
+    :math:`v_t` and iterates related by :math:`y_t = x_t + \mu v_t`, under any step-size
+    schedule (each gradient enters :math:`v` with the step size of its own step). At a
+    *constant* step size the look-ahead form is ``torch.optim.SGD(lr=α, momentum=μ,
+    nesterov=True)``, whose momentum buffer is :math:`-v_t/\alpha`; under a scheduler the two
+    differ, because torch multiplies its whole buffer by the current step size.
+
+    If the closure raises, the Sutskever-form parameters are moved back to :math:`x_t` before
+    the exception propagates, and no state changes.
 
     Parameters
     ----------
@@ -393,7 +413,13 @@ class NAG(_ForeachOptimizer):
             for p, v in self._buckets(params, vs):
                 torch._foreach_add_(p, v, alpha=group["momentum"])
             moved.append((group, params, vs))
-        loss = self._call(closure)
+        try:
+            loss = self._call(closure)
+        except BaseException:
+            for group, params, vs in moved:  # back to x_t: a failed step changes nothing
+                for p, v in self._buckets(params, vs):
+                    torch._foreach_add_(p, v, alpha=-group["momentum"])
+            raise
         for group, params, vs in moved:  # undo the shift where no gradient came back
             idle = [i for i, p in enumerate(params) if p.grad is None]
             if idle:
