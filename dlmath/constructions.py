@@ -56,6 +56,8 @@ def _exact_or_float(x, name: str, **kwargs) -> np.ndarray:
     """Validate ``x`` like :func:`as_float_array`; if every entry is an int or a ``Fraction``
     return an object array of ``Fraction`` (so that the net is built in exact arithmetic)."""
     arr = as_float_array(x, name, **kwargs)
+    if hasattr(x, "detach") and hasattr(x, "cpu"):  # a torch tensor, maybe requiring grad
+        x = x.detach().cpu().numpy()
     obj = np.asarray(x, dtype=object)
     if obj.size and all(_is_rational(v) for v in obj.ravel()):
         return np.array([Fraction(int(v)) if not isinstance(v, Fraction) else v for v in obj.ravel()],
@@ -203,6 +205,7 @@ def min_two_layer_size(breakpoints, values, s_left: float, s_right: float, *, to
     units suffice iff some subset of the jumps sums to ``s_right``; otherwise ``p`` (the flap
     construction). Exponential in ``p`` (subset sums); ``p ≤ 21``.
     """
+    tol = check_real(tol, "tol", low=0.0)
     slopes = pwl1d_slopes(breakpoints, values, s_left, s_right)
     jumps = np.diff(slopes)
     if len(jumps) > 20:

@@ -173,6 +173,14 @@ class TwoLayerReLU:
     s: np.ndarray
     c: float = 0.0
 
+    def __post_init__(self) -> None:
+        # copies with checked shapes: a mis-shaped b or s would broadcast into a meaningless net
+        self.A = as_float_array(self.A, "A", ndim=2, min_size=1).copy()
+        w = self.A.shape[0]
+        self.b = as_float_array(self.b, "b", ndim=1, shape=(w,)).copy()
+        self.s = as_float_array(self.s, "s", ndim=1, shape=(w,)).copy()
+        self.c = check_real(self.c, "c")
+
     @property
     def width(self) -> int:
         return int(self.A.shape[0])

@@ -112,3 +112,33 @@ def test_float_bounds_unchanged_in_range():
     assert db.telgarsky_size_bound(3) == (8.0, 767.0)
     assert db.min_size_for_pieces(16, 2) == 3.0
     assert db.min_size_for_pieces(10**400, 2) == pytest.approx(1e200, rel=1e-12)
+
+
+def test_two_layer_relu_checks_shapes_and_copies():
+    with pytest.raises(ValueError, match=r"b must have shape \(1\)"):
+        ee.TwoLayerReLU(np.ones((1, 1)), np.zeros(2), np.ones(2))
+    A = np.ones((2, 1))
+    net = ee.TwoLayerReLU(A, np.zeros(2), np.ones(2))
+    A[:] = 5.0
+    assert net(np.array([1.0]))[0] == 2.0  # the caller's array does not reach into the net
+
+
+def test_constructions_accept_grad_tensors_and_check_tol():
+    import torch
+
+    net = cn.max_affine_net(torch.ones(2, 2, requires_grad=True))
+    assert net.widths[0] == 2
+    with pytest.raises(ValueError, match="tol must be >= 0"):
+        cn.min_two_layer_size([0.0, 1.0], [0.0, 1.0], 0.0, 2.0, tol=-1.0)
+    with pytest.raises(ValueError, match="tol must be finite"):
+        cn.min_two_layer_size([0.0, 1.0], [0.0, 1.0], 0.0, 2.0, tol=float("nan"))
+
+
+@pytest.mark.parametrize("bad", [np.array([1 + 5j, -1 + 5j]), [1 + 0j, 2], 3 + 1j])
+def test_complex_input_is_refused_by_the_shared_converter(bad):
+    from dlmath._validate import as_float_array
+
+    with pytest.raises(TypeError, match="x must be real"):
+        as_float_array(bad, "x")
+    with pytest.raises(TypeError, match="y must be real"):
+        ee.erm_depth2(np.ones((2, 1)), np.resize(np.asarray(bad), 2), 1)
