@@ -127,7 +127,7 @@ def test_constructions_accept_grad_tensors_and_check_tol():
     import torch
 
     net = cn.max_affine_net(torch.ones(2, 2, requires_grad=True))
-    assert net.widths[0] == 2
+    assert np.allclose(np.ravel(net(np.array([[1.0, 2.0]]))), 3.0)  # max of two copies of x1 + x2
     with pytest.raises(ValueError, match="tol must be >= 0"):
         cn.min_two_layer_size([0.0, 1.0], [0.0, 1.0], 0.0, 2.0, tol=-1.0)
     with pytest.raises(ValueError, match="tol must be finite"):
