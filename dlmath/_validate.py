@@ -45,6 +45,8 @@ def as_float_array(
     reject_complex(x, name)
     try:
         arr = np.asarray(x, dtype=np.float64)
+    except OverflowError as exc:  # a Python int beyond the float range
+        raise ValueError(f"{name} must contain only finite values (an integer is beyond float64)") from exc
     except (TypeError, ValueError) as exc:
         raise TypeError(f"{name} must be an array of real numbers, got {type(x).__name__}") from exc
     if ndim is not None:
@@ -89,7 +91,10 @@ def check_real(
     """Return ``x`` as a finite ``float`` in the given interval, else raise."""
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {type(x).__name__}")
-    x = float(x)
+    try:
+        x = float(x)
+    except OverflowError as exc:
+        raise ValueError(f"{name} must be finite, got an integer beyond the float range") from exc
     if not np.isfinite(x):
         raise ValueError(f"{name} must be finite, got {x}")
     if low is not None and (x < low or (x == low and not low_inclusive)):
@@ -139,11 +144,14 @@ def reject_complex(x, name: str) -> None:
         raise TypeError(f"{name} must be real, got an array of complex numbers")
 
 
-def check_size(estimate: float, limit: float, what: str, override: str) -> None:
+def check_size(estimate: float, limit: float, what: str, override: str | None = None) -> None:
     """Fail fast, before any work, when a combinatorial ``estimate`` of ``what`` exceeds
-    ``limit``; the message names the size, its estimate, the limit and the ``override`` argument."""
+    ``limit``; the message names the size, its estimate, the limit and, where a user may really
+    want the big run, the ``override`` argument that allows it."""
     if estimate > limit:
-        raise ValueError(
-            f"{what} is about {float(estimate):.3g}, above the limit {float(limit):.3g}; "
-            f"pass {override} to run it anyway"
-        )
+        if isinstance(estimate, int) and estimate.bit_length() > 1000:
+            shown = f"2^{estimate.bit_length() - 1}"
+        else:
+            shown = f"{float(estimate):.3g}"
+        tail = f"pass {override} to run it anyway" if override else "this size is refused"
+        raise ValueError(f"{what} is about {shown}, above the limit {float(limit):.3g}; {tail}")

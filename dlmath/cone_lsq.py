@@ -118,7 +118,10 @@ def lsq_over_generators(ML: np.ndarray, MR: np.ndarray, y: np.ndarray, *, tol: f
 
     Raises ``RuntimeError`` when the KKT certificate fails the relative tolerance ``tol``.
     """
-    y = np.asarray(y, float)
+    MR = as_float_array(MR, "MR", ndim=2)
+    y = as_float_array(y, "y", ndim=1, shape=(MR.shape[0],))
+    ML = as_float_array(ML, "ML", ndim=2, shape=(MR.shape[0], None))
+    tol = check_real(tol, "tol")
     if ML.shape[1]:
         U, sv, _ = np.linalg.svd(ML, full_matrices=False)
         rank = int(np.sum(sv > 1e-12 * sv[0])) if sv[0] > 0 else 0

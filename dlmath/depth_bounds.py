@@ -208,10 +208,13 @@ def fit_relu_net(
     return ReLUNet(ws, bs)
 
 
+MAX_INT_BITS = 10**7  # exact integer results longer than this are refused (a hang, not an answer)
 MAX_BIT_WORK = 5 * 10**8  # bit operations allowed for an exact binomial sum (about 0.3 s)
 
 
 def _log2_comb(N: int, k: int) -> float:
+    if N > 2**52:  # beyond exact floats: the bound C(N, k) <= N**k
+        return k * math.log2(N)
     return (math.lgamma(N + 1) - math.lgamma(k + 1) - math.lgamma(N - k + 1)) / math.log(2)
 
 
@@ -222,6 +225,9 @@ def binomial_prefix_sum(N: int, k: int, *, max_work: float = MAX_BIT_WORK) -> in
 
     Fails fast with a ``ValueError`` when (terms) x (bits of the largest term) exceeds ``max_work``.
     """
+    N = check_int(N, "N", min_value=0)
+    k = check_int(k, "k", min_value=-1)
+    max_work = check_real(max_work, "max_work", low=0.0)
     k = min(k, N)
     if k < 0:
         return 0
@@ -253,8 +259,9 @@ def zonotope_vertex_bound(n: int, m: int, *, max_work: float = MAX_BIT_WORK) -> 
 
 def zonotope_pieces_stated(n: int, m: int, w: int, k: int) -> int:
     """Thm 3.9 (i) as stated: ``Σ_{i<n} C(m−1, i)·w^k`` pieces of ``H∘γ_Z``."""
-    check_int(w, "w", min_value=2)
-    check_int(k, "k", min_value=1)
+    w = check_int(w, "w", min_value=2)
+    k = check_int(k, "k", min_value=1)
+    check_size(k * w.bit_length(), MAX_INT_BITS, "the bit length of w**k")
     return zonotope_vertex_bound(n, m) // 2 * w**k
 
 

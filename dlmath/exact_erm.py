@@ -38,7 +38,7 @@ from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 from ._validate import as_float_array, check_bool, check_choice, check_int, check_real, check_size
 from .cone_lsq import arrangement_rays, cone_lsq, lsq_over_generators, rays_in_cone
 from .config import progress
-from .depth_bounds import MAX_BIT_WORK, binomial_prefix_sum
+from .depth_bounds import MAX_BIT_WORK, MAX_INT_BITS, binomial_prefix_sum
 from .relu_nets import PWL1D  # the package's one PWL-function type (not re-exported)
 
 __all__ = [
@@ -324,17 +324,20 @@ def _cells(N: int, w: int, naive: bool):
                 yield s, pos + neg
 
 
-def _cell_count_estimate(N: int, w: int) -> float:
-    """``sum_k C(N, k) C(N, w - k)`` over ``k`` with both factors non-zero, in floating point."""
-    from scipy.special import gammaln, logsumexp
-
-    if N > 10**7:
+def _log2_cells(N: int, w: int) -> float:
+    """log2 of the reduced cell count :math:`\\sum_k\\binom{N}{k}\\binom{N}{w-k}=\\binom{2N}{w}`
+    (Vandermonde's identity), ``-inf`` when there are none."""
+    if w > 2 * N:
+        return -math.inf
+    if N.bit_length() > 1000 or w.bit_length() > 1000:
         return math.inf
-    w = min(w, 2 * N)
-    k = np.arange(max(0, w - N), min(w, N) + 1)
-    logc = 2 * gammaln(N + 1) - gammaln(k + 1) - gammaln(N - k + 1) - gammaln(w - k + 1)
-    logc -= gammaln(N - (w - k) + 1)
-    return float(np.exp(min(logsumexp(logc), 700.0)))
+    return (math.lgamma(2 * N + 1) - math.lgamma(w + 1) - math.lgamma(2 * N - w + 1)) / math.log(2)
+
+
+def _cell_count_estimate(N: int, w: int) -> float:
+    """The reduced cell count at width ``min(w, 2N)`` (what erm_depth2 solves), as a float."""
+    bits = _log2_cells(N, min(w, 2 * N))
+    return math.inf if bits > 1000 else 2.0**bits
 
 
 def count_subproblems(D: int, n: int, w: int, *, method: str = "dichotomies") -> int:
@@ -348,9 +351,13 @@ def count_subproblems(D: int, n: int, w: int, *, method: str = "dichotomies") ->
     w = check_int(w, "w", min_value=1)
     check_choice(method, "method", ("dichotomies", "naive"))
     if method == "naive":
+        check_size(w * (D + 1), MAX_INT_BITS, "the bit length of 2**w (2**D)**w")
         return 2**w * 2 ** (D * w)
     N = cover_count(D, n)
-    return sum(math.comb(N, k) * math.comb(N, w - k) for k in range(w + 1))
+    # sum_k C(N, k) C(N, w - k) = C(2N, w) (Vandermonde's identity)
+    check_size(_log2_cells(N, w), MAX_INT_BITS,
+               "the bit length of the cell count")
+    return math.comb(2 * N, w)
 
 
 def _sign_bound(P: np.ndarray, s, tuples: np.ndarray, y: np.ndarray, loss: str) -> np.ndarray:
@@ -404,7 +411,7 @@ def erm_depth2(
     prune = prune and not bias  # a free output constant voids the sign bound
     D, n = X.shape
     if method == "naive":
-        check_size(2.0**width * 2.0 ** (D * width), max_cells,
+        check_size(2 ** min(width * (D + 1), 4096), max_cells,
                    f"the number of naive cells 2**w (2**D)**w at D={D}, w={width}", "a larger max_cells")
     else:  # Cover's count: exact for generic data, an upper bound otherwise
         N = 2 * binomial_prefix_sum(D - 1, n)
@@ -543,7 +550,7 @@ def erm_pwl_1d(
     D = xs.size
     p = min(pieces, D)
     max_programs = check_int(max_programs, "max_programs", min_value=1)
-    check_size(math.comb(D - 1, p - 1) * 2.0 ** (p - 1), max_programs,
+    check_size(math.comb(D - 1, p - 1) * 2 ** (p - 1), max_programs,
                f"the number of convex programs at D={D}, pieces={p}", "a larger max_programs")
     solve = _solve_lp if loss == "absolute" else _solve_qp
     best, best_f, count = np.inf, None, 0
@@ -601,7 +608,7 @@ def gd_restarts(
     bias = check_bool(bias, "bias")
     seed = check_int(seed, "seed", min_value=0)
     D, n = X.shape
-    check_size(float(restarts) * max(steps, 1) * D * width * (n + 2), max_work,
+    check_size(restarts * max(steps, 1) * D * width * (n + 2), max_work,
                "the work restarts * steps * D * width * (n + 2)", "a larger max_work")
     import torch  # after the checks: a refused call costs no import
 
