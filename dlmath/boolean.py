@@ -86,7 +86,7 @@ def random_relu_fit(X, y, width: int, *, seed: int = 0) -> tuple[float, np.ndarr
     :math:`w\\cdot x` on the data) plus an affine part. Returns (RMS error, residuals)."""
     X = _points(X)
     y = as_float_array(y, "y", ndim=1, shape=(X.shape[0],))
-    width = check_int(width, "width", min_value=1)
+    width = check_int(width, "width", min_value=1, max_value=10**7)
     g = np.random.default_rng(check_int(seed, "seed", min_value=0))
     ang = g.uniform(0, 2 * np.pi, width)
     W = np.c_[np.cos(ang), np.sin(ang)]
@@ -143,6 +143,7 @@ def restriction_survival(k: int, block: int, p: float, trials: int, *, seed: int
     block = check_int(block, "block", min_value=1)
     p = check_real(p, "p", low=0.0, high=1.0)
     trials = check_int(trials, "trials", min_value=1)
+    check_size(trials * k * block, 10**8, "the random draws trials * k * block")
     g = np.random.default_rng(check_int(seed, "seed", min_value=0))
     free = g.random((trials, k, block)) < p
     return float(free.any(axis=2).all(axis=1).mean()), float((1 - (1 - p) ** block) ** k)

@@ -23,6 +23,7 @@ Chapter 2 of the thesis, and the counts they are compared with:
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from math import comb, prod
@@ -46,6 +47,23 @@ __all__ = [
     "zonotope_architecture",
     "montufar_regions_bound",
 ]
+
+
+def _float_bound(fn):
+    """Turn an ``OverflowError`` of a float bound (arguments too large for float arithmetic)
+    into a ``ValueError`` naming the function."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except OverflowError as exc:
+            raise ValueError(
+                f"{fn.__name__}: the arguments are too large for float arithmetic ({exc}); "
+                "compare logarithms instead"
+            ) from exc
+
+    return wrapper
 
 
 def _in_float_range(log10_value: float, what: str, direct) -> float:
@@ -76,6 +94,7 @@ def max_pieces_1d(widths: list[int] | tuple[int, ...]) -> int:
     return 2 ** (len(w) - 1) * (w[0] + 1) * prod(w[1:])
 
 
+@_float_bound
 def min_size_for_pieces(p: int, k: int) -> float:
     """Lemma D.6: a ``p``-piece ℝ→ℝ function at depth ``k+1`` needs size ``≥ k p^{1/k}/2 − 1``."""
     p = check_int(p, "p", min_value=1)
@@ -85,6 +104,7 @@ def min_size_for_pieces(p: int, k: int) -> float:
     return _in_float_range(log10_value, "the size bound k p^(1/k)/2 - 1", lambda: 0.5 * k * root() - 1.0)
 
 
+@_float_bound
 def max_pieces_for_size(s: int, k: int) -> float:
     """Lemma D.6: a net of depth ``k+1`` and size ``≤ s`` has at most ``(2s/k)^k`` pieces."""
     s = check_int(s, "s", min_value=1)
@@ -93,6 +113,7 @@ def max_pieces_for_size(s: int, k: int) -> float:
     return _in_float_range(log10_value, "the piece bound (2s/k)^k", lambda: (2.0 * s / k) ** k)
 
 
+@_float_bound
 def depth_gap_size_bound(k: int, w: int, k_prime: int) -> float:
     """Thm 3.1: size lower bound ``k' w^{k/k'}/2 − 1`` for ``k'+1`` layers (``1 ≤ k' ≤ k``).
 
@@ -114,6 +135,7 @@ def cor34_size_bound(k: int) -> float:
     return depth_gap_size_bound(k * k, k, k)
 
 
+@_float_bound
 def approx_size_threshold(k: int, w: int, k_prime: int, delta: float) -> float:
     """Thm 3.5 (constant recalled): nets of depth ``≤ k'+1`` and size below
     ``k' w^{k/k'} (1−4δ)^{1/k'} / 2^{1+1/k'}`` stay ``> δ`` away in L¹([0,1]) from ``f_{k,w}``."""
@@ -134,6 +156,7 @@ def approx_size_threshold(k: int, w: int, k_prime: int, delta: float) -> float:
     )
 
 
+@_float_bound
 def telgarsky_size_bound(k: int) -> tuple[float, float]:
     """Telgarsky's sawtooth at depth ``k³`` against nets of depth ``k``: his bound ``2^k`` and
     the Thm 3.1 bound ``k 2^{k²}/2 − 1`` (sawtooth = hard family with ``w = 2``, ``k³`` layers)."""
@@ -177,7 +200,7 @@ def fit_relu_net(
     widths = _widths(hidden_widths, "hidden_widths")
     x = as_float_array(x, "x", ndim=1, min_size=2)
     y = as_float_array(y, "y", shape=(x.shape[0],))
-    steps = check_int(steps, "steps", min_value=1)
+    steps = check_int(steps, "steps", min_value=1, max_value=10**9)
     lr = check_real(lr, "lr", low=0.0, low_inclusive=False)
     seed = check_int(seed, "seed", min_value=0)
     with torch.random.fork_rng():

@@ -470,6 +470,8 @@ def erm_milp_absolute(X, y, width: int, *, weight_bound: float = 100.0, bias: bo
     """
     X, y = _check_data(X, y)
     width = check_int(width, "width", min_value=1)
+    check_size(width * (X.shape[1] + 1 + 2 * X.shape[0]) + X.shape[0] + 1, 10**5,
+               "the number of MILP variables w (n + 1 + 2D) + D + 1")
     B = check_real(weight_bound, "weight_bound", low=0.0, low_inclusive=False)
     bias = check_bool(bias, "bias")
     t0 = time.perf_counter()

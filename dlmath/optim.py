@@ -31,6 +31,7 @@ book (the paper's text was not available; see the chapter).
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Iterable
 from typing import Any, Protocol
 
@@ -90,6 +91,14 @@ def _check_beta(beta: Any, name: str) -> float:
 def _check_xi(xi: Any) -> float:
     # xi = 0 would divide 0 by 0 on any coordinate whose gradient vanishes.
     return check_real(xi, "xi", low=0.0, low_inclusive=False)
+
+
+def _check_params(params: Any) -> Any:
+    if params is None or isinstance(params, (str, bytes, numbers.Number)) or not hasattr(params, "__iter__"):
+        raise TypeError(
+            f"params must be an iterable of tensors or param-group dicts, got {type(params).__name__}"
+        )
+    return params
 
 
 class _ForeachOptimizer(torch.optim.Optimizer):
@@ -220,7 +229,7 @@ class RMSProp(_ForeachOptimizer):
     ) -> None:
         defaults = dict(lr=lr, beta2=beta2, xi=xi, xi_placement=xi_placement)
         self._check_group(defaults)
-        super().__init__(params, defaults)
+        super().__init__(_check_params(params), defaults)
 
     def _check_group(self, group: dict[str, Any]) -> None:
         group["lr"] = _check_lr(group["lr"])
@@ -296,7 +305,7 @@ class Adam(_ForeachOptimizer):
             bias_correction=bias_correction,
         )
         self._check_group(defaults)
-        super().__init__(params, defaults)
+        super().__init__(_check_params(params), defaults)
 
     def _check_group(self, group: dict[str, Any]) -> None:
         group["lr"] = _check_lr(group["lr"])
@@ -378,7 +387,7 @@ class NAG(_ForeachOptimizer):
     ) -> None:
         defaults = dict(lr=lr, momentum=momentum, form=form)
         self._check_group(defaults)
-        super().__init__(params, defaults)
+        super().__init__(_check_params(params), defaults)
 
     def _check_group(self, group: dict[str, Any]) -> None:
         group["lr"] = _check_lr(group["lr"])
@@ -555,7 +564,10 @@ def run_deterministic(
 
     from ._validate import check_int
 
-    n_steps = check_int(n_steps, "n_steps", min_value=0)
+    n_steps = check_int(n_steps, "n_steps", min_value=0, max_value=10**9)
+    for name, f in (("loss_fn", loss_fn), ("make_optimizer", make_optimizer)):
+        if not callable(f):
+            raise TypeError(f"{name} must be callable, got {type(f).__name__}")
     if not isinstance(x0, torch.Tensor):
         raise TypeError(f"x0 must be a torch.Tensor, got {type(x0).__name__}")
     if eps is not None:
