@@ -27,6 +27,8 @@ package whose name starts with ``_`` is private: its names are re-exported by it
 * :mod:`dlmath.constructions` (Ch. 2): explicit ReLU-net constructions.
 * :mod:`dlmath.depth_bounds` (Ch. 2): counting bounds and depth separations.
 * :mod:`dlmath.exact_erm` (Ch. 2): exact empirical risk minimisation for depth-2 nets.
+* :mod:`dlmath.cone_lsq` (Ch. 2): least squares over a polyhedral cone, exact through its
+  extreme rays, with a KKT certificate (the squared-loss cell program of the exact ERM).
 * :mod:`dlmath.boolean` (Ch. 2): Boolean-input lower bounds for ReLU circuits.
 * :mod:`dlmath.relu_gate` (Ch. 3): Tron, Neuro-Tron, SGD and noisy GD for a ReLU gate and
   depth-2 single-filter nets, their simulator and predictions.
