@@ -8,7 +8,6 @@ One source for each fact: the URL is ``repository.url`` of ``_config.yml`` (also
 from __future__ import annotations
 
 import re
-import tomllib
 from pathlib import Path
 
 import yaml
@@ -20,7 +19,11 @@ TORCH_INDEX = "https://download.pytorch.org/whl/cpu"
 
 
 def version(root: Path = ROOT) -> str:
-    return tomllib.loads((root / "pyproject.toml").read_text())["project"]["version"]
+    # a regex, not tomllib: the tooling must run on Python 3.10 too
+    m = re.search(r'^version\s*=\s*"([^"]+)"', (root / "pyproject.toml").read_text(), re.M)
+    if m is None:
+        raise ValueError("pyproject.toml has no project version")
+    return m[1]
 
 
 def tag(root: Path = ROOT) -> str:

@@ -138,3 +138,9 @@ def test_execution_statistics_and_teaching_pages_in_toc():
     toc = (ROOT / "_toc.yml").read_text()
     assert "execution_statistics" in toc and "teaching" in toc
     assert "{nb-exec-table}" in (ROOT / "execution_statistics.md").read_text()
+
+
+def test_teaching_page_installs_the_release():
+    text = (ROOT / "teaching.md").read_text()
+    assert release.pip_spec(data=True) in text and "{teaching-table}" in text
+    assert (ROOT / ".ci" / "assignments_README.md").read_text().startswith("# Assignments")
