@@ -128,6 +128,7 @@ def _stmts(body: list[ast.stmt], clean: list[str], marked: set[int], indent: str
                 lhs = " = ".join(ast.get_source_segment("\n".join(clean), t) for t in targets)
                 if isinstance(node, ast.AnnAssign):
                     lhs += ": " + ast.get_source_segment("\n".join(clean), node.annotation)
+                out.extend(gap)
                 out.append(f"{indent}{lhs} = {values[-1]}")
                 continue
         pending_dots = True
@@ -155,6 +156,9 @@ def stub(source: str, statement: str = "") -> str:
     lines = _stmts(tree.body, clean, marked, "", statement)
     lines += [clean[i] for i in range(_span(tree.body[-1]).stop, len(clean)) if i not in marked] \
         if tree.body else []
+    while len(lines) > 1 and lines[-1].strip() in ("...", "") and any(
+            ln.rstrip().endswith("= ...") or ln.rstrip().endswith(", ...") for ln in lines):
+        lines.pop()  # a trailing "..." (a dropped print) after the answer stubs says nothing
     text = "\n".join(lines).strip("\n")
     text = re.sub(r"\n{3,}", "\n\n\n", text)
     compile(text, "<stub>", "exec")  # a stub that does not parse is a bug here, not the author's

@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT / ".ci"))
 import release  # noqa: E402
 from make_assignments import WRONG_KEY, _src, assign, find_masters, questions  # noqa: E402
 from myst_md import _fences, _split_options, has_raw_myst  # noqa: E402
-from stubs import marked_lines, solution_text  # noqa: E402
+from stubs import marked_lines, solution_text, stub  # noqa: E402
 
 pytestmark = pytest.mark.assignments
 MASTERS = find_masters()
@@ -78,10 +78,13 @@ def _leaks(master, text: str) -> list[str]:
     sol_cells = {i for q in qs for i in q.solution_cells}
     outside = "\n".join(s for i, s in enumerate(nb_sources) if i not in sol_cells)
     found = []
-    for i in sorted(sol_cells):
-        for line in solution_text(nb_sources[i]):
-            if len(line) >= 12 and line not in outside and json.dumps(line)[1:-1] in text:
-                found.append(line)
+    for q in qs:
+        for i in q.solution_cells:
+            given = {ln.strip() for ln in stub(nb_sources[i], q.statement).split("\n")}
+            for line in solution_text(nb_sources[i]):
+                if (len(line) >= 12 and line not in outside and line not in given
+                        and json.dumps(line)[1:-1] in text):
+                    found.append(line)
     for s in nb_sources:
         for a, b, m in _fences(s):
             if m["name"] in ("solution", "solution-start"):
@@ -89,8 +92,9 @@ def _leaks(master, text: str) -> list[str]:
                 found += [ln for ln in body if len(ln.strip()) >= 25
                           and json.dumps(ln.strip())[1:-1] in text]
     for q in qs:
+        public = "\n".join(q.public_tests)
         for t in q.hidden_tests:
-            found += [ln for ln in t.split("\n")[1:] if len(ln) >= 12
+            found += [ln for ln in t.split("\n")[1:] if len(ln) >= 12 and ln not in public
                       and json.dumps(ln)[1:-1] in text]
     return found
 
