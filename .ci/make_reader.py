@@ -11,9 +11,13 @@ this writes ``_build/reader/<docname>.ipynb``, taken from the executed copy
 * exercises as bold headings, solutions (proof and code) in collapsible ``<details>`` blocks;
 * no Otter markers: raw cells, test cells and ``# SOLUTION`` comments are gone.
 
-It then copies each reader notebook over ``_build/html/_sources/<docname>.ipynb``, the file the
-page's download button serves, and ``binder/`` into ``_build/reader/`` (the tree that the
+It then copies each reader notebook over ``_build/html/_sources/<docname>.ipynb``, the file
+the page's download button serves, and ``binder/`` into ``_build/reader/`` (the tree that the
 publishing workflow pushes to the ``notebooks`` branch that the Colab and Binder buttons open).
+
+With ``--students assignments`` it copies the student notebooks of ``make assignments`` into
+``_build/reader/assignments/`` instead (the publishing workflow does, so that the teaching
+page's Colab links work).
 
 Usage: ``python .ci/make_reader.py [--build _build] [pages...]`` (pages as docnames or paths).
 """
@@ -130,11 +134,29 @@ def build(pages: list[str], build_dir: Path, book: Book | None = None) -> list[P
     return written
 
 
+def copy_students(assignments: Path, build_dir: Path) -> list[Path]:
+    """Copy the student notebooks of ``make assignments`` into the published tree, at
+    ``assignments/<chapter>/<page>/student/<page>.ipynb`` (the teaching page links them)."""
+    out = []
+    for nb in sorted(assignments.glob("*/*/student/*.ipynb")):
+        dest = build_dir / "reader" / "assignments" / nb.relative_to(assignments)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(nb, dest)
+        out.append(dest)
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("pages", nargs="*", help="docnames or notebook paths (default: every toc notebook)")
     ap.add_argument("--build", type=Path, default=ROOT / "_build")
+    ap.add_argument("--students", type=Path, metavar="ASSIGNMENTS",
+                    help="only copy the student notebooks of this assignments folder")
     args = ap.parse_args()
+    if args.students:
+        n = len(copy_students(args.students, args.build))
+        print(f"make_reader: {n} student notebooks in {args.build / 'reader' / 'assignments'}")
+        return 0 if n else 1
     pages = [str(Path(p).with_suffix("")) for p in args.pages] or [
         str(Path(p).relative_to(ROOT).with_suffix("")) if Path(p).is_absolute() else
         str(Path(p).with_suffix("")) for p in toc_notebooks(ROOT / "_toc.yml")]

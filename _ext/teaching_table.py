@@ -2,8 +2,8 @@
 
 Reads every master notebook (``.ci/make_assignments.find_masters``: any chapter, no list kept
 here) at build time and renders a table of its page, questions with titles, points, expected
-time, prerequisites and where it runs. The page is re-read on every build, so a new chapter's
-questions appear without edits.
+time, prerequisites and a Colab link to its published student notebook. The page is re-read
+on every build, so a new chapter's questions appear without edits.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import re
 import sys
 from pathlib import Path
 
+from docutils import nodes
 from docutils.statemachine import StringList
 from sphinx.util.docutils import SphinxDirective
 
@@ -30,10 +31,13 @@ class TeachingTable(SphinxDirective):
 
     def run(self):
         sys.path.insert(0, str(ROOT / ".ci"))
+        import release
         from make_assignments import find_masters, summary
 
-        lines = ["| page | questions | points | expected time | prerequisites |",
-                 "|---|---|---|---|---|"]
+        colab = ("https://colab.research.google.com/github/"
+                 + release.repo_url(ROOT).split("github.com/")[-1] + "/blob/notebooks/assignments")
+        lines = ["| page | questions | points | expected time | prerequisites | student notebook |",
+                 "|---|---|---|---|---|---|"]
         total = 0.0
         for m in find_masters(ROOT):
             self.env.note_dependency(str(m))
@@ -41,16 +45,13 @@ class TeachingTable(SphinxDirective):
             total += s["points"]
             qs = "<br>".join(f"`{q['name']}` {q['title']} ({q['points']:g})" for q in s["questions"])
             pre = s["prerequisites"] or _prerequisites(m)
+            nb = f"{s['chapter']}/{s['page']}/student/{s['page']}.ipynb"
             lines.append(f"| {{doc}}`/{s['docname']}` | {qs} | {s['points']:g} | "
-                         f"{s['minutes']} min | {pre} |")
+                         f"{s['minutes']} min | {pre} | [Colab]({colab}/{nb}) |")
         lines += ["", f"In all: {len(lines) - 2} assignments, {total:g} points."]
-        node_container = []
-        from docutils import nodes
-
         box = nodes.container()
         self.state.nested_parse(StringList(lines, source="teaching-table"), self.content_offset, box)
-        node_container.extend(box.children)
-        return node_container
+        return list(box.children)
 
 
 def _always_outdated(app, env, added, changed, removed):
