@@ -156,7 +156,7 @@ def stub(source: str, statement: str = "") -> str:
     lines = _stmts(tree.body, clean, marked, "", statement)
     lines += [clean[i] for i in range(_span(tree.body[-1]).stop, len(clean)) if i not in marked] \
         if tree.body else []
-    while len(lines) > 1 and lines[-1].strip() in ("...", "") and any(
+    while len(lines) > 1 and lines[-1].rstrip() in ("...", "") and any(
             ln.rstrip().endswith("= ...") or ln.rstrip().endswith(", ...") for ln in lines):
         lines.pop()  # a trailing "..." (a dropped print) after the answer stubs says nothing
     text = "\n".join(lines).strip("\n")

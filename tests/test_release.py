@@ -120,6 +120,7 @@ def test_reader_notebook_reads_as_plain_notebook():
     ("data = [1, 2]\ntotal = 0  # SOLUTION\nfor v in data:  # SOLUTION\n    total += v  # SOLUTION\n",
      "data = [1, 2]"),
     ("import math  # SOLUTION\n\n\ndef g(n):\n    return math.comb(n, 2)  # SOLUTION\n", "def g(n):"),
+    ("a = 1  # SOLUTION\n\n\ndef f(x):  # SOLUTION\n    return x + 1  # SOLUTION\n", "def f(x):\n    ..."),
 ])
 def test_stubs_run(source: str, must_have: str):
     out = stub(source, statement="Define `f`, `a`, `b`, `total` and `g`.")
