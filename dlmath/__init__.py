@@ -45,7 +45,7 @@ Modules are imported on demand (``from dlmath import relu_gate as rg``) so that
 
 from . import config, plotting
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 __repository__ = "https://github.com/dlmath-book/dlmath-book"
 
 __all__ = ["config", "plotting", "__version__", "__repository__"]
