@@ -9,7 +9,7 @@ NBVAL := --nbval-lax --nbval-current-env --nbval-sanitize-with .ci/nbval_sanitiz
 # One torch/OpenMP thread per notebook kernel: kernels run in parallel (oversubscription is 7x slower).
 PAR_ENV := OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 PYDEVD_DISABLE_FILE_VALIDATION=1 DLMATH_PROGRESS=0
 
-.PHONY: book test install lint unit nb execute build mathcheck assignments \
+.PHONY: book test install lint unit nb execute ledger ledger-update build mathcheck assignments \
         assignments-test bench clean serve mathjax chapter help determinism
 
 help:
@@ -19,6 +19,7 @@ help:
 	@echo "make assignments  generate student notebooks + autograders into assignments/"
 	@echo "make bench        run benchmarks/*.py (JSON results in benchmarks/results/)"
 	@echo "make chapter CH=03_relu_gate   preview one chapter (executes only its notebooks; _build/chapter-CH)"
+	@echo "make ledger-update  accept the verdicts of this build as claims/default.json (review the diff)"
 	@echo "make determinism  run every notebook twice and compare outputs and figures"
 	@echo "make clean        remove _build, assignments and caches"
 
@@ -44,7 +45,15 @@ nb: $(VENV)/done
 execute: $(VENV)/done
 	$(PAR_ENV) DLMATH_SCALE=$${DLMATH_SCALE:-default} $(BIN)/python .ci/execute.py
 
-build: execute
+# The claims-ledger pages are generated from the executed notebooks; at default scale the
+# verdicts must equal claims/default.json (a flip fails here, naming the claim).
+ledger: execute
+	DLMATH_SCALE=$${DLMATH_SCALE:-default} $(BIN)/python .ci/claims_ledger.py
+
+ledger-update: execute
+	DLMATH_SCALE=default $(BIN)/python .ci/claims_ledger.py --update
+
+build: execute ledger
 	DLMATH_PROGRESS=0 DLMATH_SCALE=$${DLMATH_SCALE:-default} $(BIN)/jupyter-book build -W -n --keep-going .
 
 book: build
@@ -70,6 +79,7 @@ bench: $(VENV)/done
 
 chapter: $(VENV)/done
 	@test -n "$(CH)" || { echo "usage: make chapter CH=03_relu_gate"; exit 2; }
+	$(BIN)/python .ci/claims_ledger.py --placeholder
 	d=$$($(BIN)/python .ci/chapter_toc.py $(CH)) && \
 	DLMATH_PROGRESS=0 DLMATH_SCALE=$${DLMATH_SCALE:-smoke} $(BIN)/jupyter-book build -W -n --keep-going . \
 	  --toc $$d/_toc.yml --config $$d/_config.yml --path-output $$d
@@ -82,5 +92,5 @@ mathjax:
 	.ci/fetch_mathjax.sh _extra/mathjax
 
 clean:
-	rm -rf _build assignments benchmarks/results/*.tmp .pytest_cache
+	rm -rf _build assignments _claims claims_ledger.md benchmarks/results/*.tmp .pytest_cache
 	find . -name __pycache__ -not -path "./.venv/*" -prune -exec rm -rf {} +
