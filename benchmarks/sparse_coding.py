@@ -1,10 +1,10 @@
 """Batched Monte Carlo estimators of dlmath.sparse_coding against direct dense computations.
 
 Support recovery: :func:`dlmath.sparse_coding.support_recovery` forms :math:`G=WA^*` once per
-dictionary and gathers :math:`K` of its columns per sample (:math:`O(hK)` per sample), all
-dictionaries in one call; the reference forms the observations :math:`y=A^*x^*` and the
-pre-activations :math:`Wy` densely (:math:`O(hn)` per sample), one dictionary at a time. Both
-must give identical counts.
+dictionary and gathers :math:`K` of its columns per sample (:math:`O(hK)` per sample) when
+there are more samples than units, and otherwise computes :math:`Wy` directly; the reference
+always forms the observations :math:`y=A^*x^*` and the pre-activations :math:`Wy` densely
+(:math:`O(hn)` per sample) with NumPy. Both must give identical counts.
 
 Expected gradient: stratified sampling against the plain average of unconditional samples of
 the same total size; the ratio of their standard errors is the sample-size gain.
@@ -41,8 +41,8 @@ def plain_gradient_se(W, A, eps, i, n, rng, p) -> tuple[np.ndarray, float]:
 def main() -> None:
     rng = np.random.default_rng(0)
     rows = []
-    for h in (512, 1024, 2048):
-        n, D, N = h // 4, 3, 2000
+    for h, N in ((512, 2000), (1024, 2000), (2048, 2000), (512, 20_000), (1024, 20_000)):
+        n, D = h // 4, 3
         As = np.stack([sc.make_dictionary(n, h, rng) for _ in range(D)])
         Ws = np.stack([sc.perturb_rows(A, 0.1, rng) for A in As])
         codes = [sc.sample_codes(h, N, rng, p=0.15) for _ in range(D)]
@@ -63,7 +63,7 @@ def main() -> None:
             }
         )
         print(
-            f"support recovery h={h}: batched {t_b:.3f}s, dense {t_d:.3f}s, "
+            f"support recovery h={h}, N={N}: batched {t_b:.3f}s, dense {t_d:.3f}s, "
             f"ratio {t_d / t_b:.1f}, counts {ref}"
         )
     h, N = 1024, 2000

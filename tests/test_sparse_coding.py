@@ -116,14 +116,16 @@ def test_support_recovery_matches_dense_computation():
     rng = np.random.default_rng(6)
     As = np.stack([sc.make_dictionary(12, 30, rng) for _ in range(3)])
     Ws = np.stack([sc.perturb_rows(A, 0.2, rng) for A in As])
-    codes = [sc.sample_codes(30, 500, rng, p=0.4) for _ in range(3)]
-    r = sc.support_recovery(Ws, As, codes, 0.5)
-    for d in range(3):
-        Y = sc.encode(As[d], codes[d])
-        act = (Y @ Ws[d].T - 0.5) > 0
-        truth = codes[d].mask()
-        assert r.successes[d] == np.all(act == truth, axis=1).sum()
-        assert r.false_positives[d] == pytest.approx((act & ~truth).sum() / 500)
+    for N in (500, 20):  # more samples than units (via W A*) and fewer (via y directly)
+        codes = [sc.sample_codes(30, N, rng, p=0.4) for _ in range(3)]
+        r = sc.support_recovery(Ws, As, codes, 0.5)
+        for d in range(3):
+            Y = sc.encode(As[d], codes[d])
+            act = (Y @ Ws[d].T - 0.5) > 0
+            truth = codes[d].mask()
+            assert r.successes[d] == np.all(act == truth, axis=1).sum()
+            assert r.false_positives[d] == pytest.approx((act & ~truth).sum() / N)
+            assert r.false_negatives[d] == pytest.approx((~act & truth).sum() / N)
 
 
 def test_expected_gradient_covers_the_exact_value():

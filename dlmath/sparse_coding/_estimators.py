@@ -33,9 +33,10 @@ def support_recovery(Ws, As, codes: list[SparseCodes] | SparseCodes, eps, *, dev
     """How often :math:`\\operatorname{supp}\\sigma(Wy-\\epsilon)=\\operatorname{supp}x^*`.
 
     ``Ws`` (D, h, n) and ``As`` (D, n, h) hold D encoders and dictionaries (a single pair may be
-    2-D); ``codes`` one :class:`SparseCodes` per pair (or one shared by all). The
-    pre-activations use :math:`Wy = (WA^*)x^*`, so each sample costs :math:`O(hK)` after one
-    :math:`h\\times h` product per pair, and all pairs are processed in one batched operation.
+    2-D); ``codes`` one :class:`SparseCodes` per pair (or one shared by all). With more samples
+    than units the pre-activations use :math:`Wy = (WA^*)x^*`, so each sample costs
+    :math:`O(hK)` after one :math:`h\\times h` product per pair; otherwise :math:`y` is built
+    from its :math:`K` atoms and :math:`Wy` costs :math:`O(hn)`. Samples go in chunks.
     See :prf:ref:`thm-ch4-support`.
     """
     Ws = as_float_array(Ws, "Ws", ndim=(2, 3))
@@ -58,7 +59,14 @@ def support_recovery(Ws, As, codes: list[SparseCodes] | SparseCodes, eps, *, dev
         raise ValueError("all codes must have the same number of samples and slots")
     eps = as_float_array(eps, "eps", ndim=(0, 1))
     dev = config.device() if device is None else device
-    GT = torch.matmul(_t(Ws, dev), _t(As, dev)).transpose(1, 2).contiguous()  # [d, j] = W A_j
+    Wt = _t(Ws, dev)
+    # Wy costs O(hK) per sample from the columns of G = W A* (one O(h^2 n) product per pair),
+    # or O(hn) directly: the first pays when there are more samples than units
+    use_gram = N >= h
+    if use_gram:
+        bags = torch.matmul(Wt, _t(As, dev)).transpose(1, 2).contiguous()  # [d, j] = W A_j
+    else:
+        bags = _t(As, dev).transpose(1, 2).contiguous()  # [d, j] = A_j
     eps_t = _t(eps, dev)
     idx = torch.as_tensor(np.stack([c.index for c in codes]), device=dev)
     val = _t(np.stack([c.value for c in codes]), dev)
@@ -69,9 +77,10 @@ def support_recovery(Ws, As, codes: list[SparseCodes] | SparseCodes, eps, *, dev
     for s in range(0, N, step):
         for d in range(D):
             ii, vv = idx[d, s : s + step], val[d, s : s + step]
-            pre = torch.nn.functional.embedding_bag(
-                ii, GT[d], per_sample_weights=vv, mode="sum"
-            )  # (chunk, h): sum_k x_k * (W A_k)
+            # sum_k x_k * bags[d, j_k]: (W A_k) summed, or y = sum_k x_k A_k
+            pre = torch.nn.functional.embedding_bag(ii, bags[d], per_sample_weights=vv, mode="sum")
+            if not use_gram:
+                pre = pre @ Wt[d].T
             active = pre > eps_t
             truth = torch.zeros_like(active)
             truth.scatter_(1, ii, vv != 0)
