@@ -300,6 +300,7 @@ class TiedAutoencoder(torch.nn.Module):
         self.register_buffer("eps", torch.tensor(eps, dtype=dtype, device=device))
 
     def forward(self, y: torch.Tensor) -> torch.Tensor:
+        """The reconstructions :math:`W^\\top\\sigma(Wy-\\epsilon)` of the rows of ``y``."""
         return torch.relu(y @ self.W.T - self.eps) @ self.W
 
     def loss(self, y: torch.Tensor) -> torch.Tensor:
