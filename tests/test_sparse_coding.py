@@ -248,5 +248,12 @@ def test_bad_inputs_are_named():
         sc.train_tied(np.ones((4, 3)), np.ones((2, 3)), 0.1, method="sgd", lr=0.1, n_iter=1)
     with pytest.raises(ValueError, match="D must have shape"):
         sc.match_atoms(np.ones((3, 4)), np.ones((3, 2)))
+    A = sc.make_dictionary(3, 5, rng)
+    with pytest.raises(ValueError, match="eps must be a scalar or have length h=5"):
+        sc.support_recovery(A.T, A, sc.sample_codes(5, 4, rng, k=1), np.ones(3))
+    with pytest.raises(ValueError, match="eps must be a scalar or have length h=5"):
+        sc.expected_gradient(A.T, A, np.ones(2), [0], n_samples=4, rng=rng, k=1)
+    with pytest.raises(TypeError, match="settings must be ProtocolSettings"):
+        sc.run_protocol({"n": 3}, rng)
     with pytest.raises(TypeError, match="codes must be SparseCodes"):
         sc.encode(np.ones((3, 4)), np.ones((2, 4)))

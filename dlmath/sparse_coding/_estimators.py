@@ -19,6 +19,13 @@ def _t(x, device, dtype=torch.float64) -> torch.Tensor:
     return torch.as_tensor(np.asarray(x), dtype=dtype, device=device)
 
 
+def _check_eps(eps, h: int) -> np.ndarray:
+    eps = as_float_array(eps, "eps", ndim=(0, 1))
+    if eps.ndim == 1 and eps.shape[0] != h:
+        raise ValueError(f"eps must be a scalar or have length h={h}, got shape {eps.shape}")
+    return eps
+
+
 @dataclass(frozen=True)
 class RecoveryCounts:
     """Outcome of :func:`support_recovery`: per dictionary, samples recovered out of ``n``."""
@@ -57,7 +64,7 @@ def support_recovery(Ws, As, codes: list[SparseCodes] | SparseCodes, eps, *, dev
     N = codes[0].n_samples
     if any(c.n_samples != N or c.index.shape != codes[0].index.shape for c in codes):
         raise ValueError("all codes must have the same number of samples and slots")
-    eps = as_float_array(eps, "eps", ndim=(0, 1))
+    eps = _check_eps(eps, h)
     dev = config.device() if device is None else device
     Wt = _t(Ws, dev)
     # Wy costs O(hK) per sample from the columns of G = W A* (one O(h^2 n) product per pair),
@@ -184,7 +191,7 @@ def expected_gradient(
         raise ValueError(f"rows must lie in [0, {h - 1}], got {rows.min()}..{rows.max()}")
     n_samples = check_int(n_samples, "n_samples", min_value=2)
     rng = check_rng(rng)
-    eps = as_float_array(eps, "eps", ndim=(0, 1))
+    eps = _check_eps(eps, h)
     code_kw = {"p": p, "k": k, "low": low, "high": high}
     from ._model import support_size_law
 
@@ -226,7 +233,7 @@ def loss_along_directions(W, Y, eps, directions, ts, *, device=None) -> np.ndarr
         raise ValueError(f"Y must have {W.shape[1]} columns, got shape {Y.shape}")
     dev = config.device() if device is None else device
     Wt, Yt, Dt = _t(W, dev), _t(Y, dev), _t(Dirs, dev)
-    eps_t = _t(as_float_array(eps, "eps", ndim=(0, 1)), dev)
+    eps_t = _t(_check_eps(eps, W.shape[0]), dev)
     out = np.empty((Dirs.shape[0], ts.size))
     for j, t in enumerate(ts):
         Wb = Wt[None] + float(t) * Dt  # (R, h, n)

@@ -208,6 +208,8 @@ def run_protocol(settings: ProtocolSettings, rng: np.random.Generator) -> dict:
     support rows, and the mean test error :math:`\\lVert W^\\top x-A^*x\\rVert` before and
     after training and after normalising the columns of :math:`W^\\top`.
     """
+    if not isinstance(settings, ProtocolSettings):
+        raise TypeError(f"settings must be ProtocolSettings, got {type(settings).__name__}")
     s = settings
     d = protocol_data(s, rng)
     A, W = d["A"], d["W0"].copy()
