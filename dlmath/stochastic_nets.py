@@ -359,6 +359,8 @@ def optimize_posterior(
         if grid.ndim != 1 or grid.size < 1 or np.any(grid <= 0):
             raise ValueError("grid must be a 1-d array of positive prior stds")
     dev = posterior.mu[0].device
+    on_dev = GaussianPrior(tuple(m.to(dev) for m in prior.means), prior.std, prior.seen,
+                           prior.grid_size)  # moved once, not at every step
     gen = _generator(seed, dev)
     cpu_rng = np.random.default_rng(seed)
     X, y = sample.X.to(dev), sample.y.to(dev)
@@ -372,7 +374,7 @@ def optimize_posterior(
         idx = torch.as_tensor(cpu_rng.integers(0, m, size=min(batch_size, m)), device=dev)
         logits = posterior.local_logits(X[idx], gen)
         surrogate = nn.functional.cross_entropy(logits, y[idx]) / math.log(2)
-        kl = posterior.kl(prior, prior_std=log_sp.exp())
+        kl = posterior.kl(on_dev, prior_std=log_sp.exp())
         b = (kl + const) / (2 * m)
         value = (torch.sqrt(surrogate + b) + torch.sqrt(b)) ** 2 if quad else surrogate + b.sqrt()
         opt.zero_grad()

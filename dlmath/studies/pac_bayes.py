@@ -32,7 +32,7 @@ from .._validate import check_choice, check_int, check_real
 from ..nets import build_mlp
 from ..weight_paths import error_rate, train_sgd
 
-__all__ = ["TASKS", "load_task", "BoundStudy", "run_bound_study", "save_record"]
+__all__ = ["TASKS", "load_task", "BoundStudy", "run_bound_study", "save_record", "load_record"]
 
 TASKS = ("mnist5k-binary", "mnist5k-10class", "fashion-binary")
 
@@ -154,7 +154,7 @@ def run_bound_study(study: BoundStudy | None = None) -> dict[str, Any]:
               seed=s.seed)
     rec: dict[str, Any] = {"settings": {k: (list(v) if isinstance(v, tuple) else v)
                                         for k, v in s.__dict__.items()},
-                           "device": str(dev), "torch": torch.__version__}
+                           "device": str(dev), "versions": _provenance()}
     rec["net"] = {"train_error": error_rate(net, train.X, train.y),
                   "test_error": error_rate(net, test.X, test.y),
                   "n_params": sum(p.numel() for p in net.parameters())}
@@ -197,23 +197,57 @@ def run_bound_study(study: BoundStudy | None = None) -> dict[str, Any]:
     return rec
 
 
-def save_record(rec: dict[str, Any], path: Any) -> dict[str, Any]:
-    """Write ``rec`` (from :func:`run_bound_study`, without ``"objects"``) as JSON to ``path``,
-    with the versions of dlmath, torch and numpy and the git commit of the working tree."""
-    import json
+def _provenance() -> dict[str, Any]:
     import subprocess
     from pathlib import Path
 
     from .. import __version__
 
-    out = {k: v for k, v in rec.items() if k != "objects"}
+    here = Path(__file__).parent
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], capture_output=True, text=True, check=True,
+                              cwd=here).stdout.strip()
+
     try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
-                                check=True, cwd=Path(__file__).parent).stdout.strip()
+        commit, dirty = git("rev-parse", "HEAD"), bool(git("status", "--porcelain", "--", ".."))
     except (OSError, subprocess.CalledProcessError):
-        commit = "unknown"
-    out["versions"] = {"dlmath": __version__, "torch": torch.__version__,
-                       "numpy": np.__version__, "git_commit": commit}
+        commit, dirty = "unknown", None
+    return {"dlmath": __version__, "torch": torch.__version__, "numpy": np.__version__,
+            "git_commit": commit, "dlmath_modified": dirty}
+
+
+def save_record(rec: dict[str, Any], path: Any) -> dict[str, Any]:
+    """Write ``rec`` (from :func:`run_bound_study`, without ``"objects"``) as JSON to ``path``.
+
+    The record carries the versions of dlmath, torch and numpy and the git commit taken when the
+    run started (and whether ``dlmath`` had uncommitted changes then).
+    """
+    import json
+    from pathlib import Path
+
+    out = {k: v for k, v in rec.items() if k != "objects"}
+    out.setdefault("versions", _provenance())
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     Path(path).write_text(json.dumps(out, indent=1) + "\n")
     return out
+
+
+def load_record(name: str) -> dict[str, Any] | None:
+    """A committed study record ``chapters/06_pac_bayes/results/<name>``, or None if absent.
+
+    Looks beside the running notebook (``results/<name>``) and in the source tree that holds
+    this package (a clone of the book's repository), so it also works when the notebook runs
+    in a temporary directory.
+    """
+    import json
+    from pathlib import Path
+
+    if not isinstance(name, str) or "/" in name or not name.endswith(".json"):
+        raise ValueError(f"name must be a .json file name, got {name!r}")
+    roots = [Path.cwd() / "results",
+             Path(__file__).resolve().parents[2] / "chapters" / "06_pac_bayes" / "results"]
+    for root in roots:
+        if (root / name).is_file():
+            return json.loads((root / name).read_text())
+    return None
