@@ -207,3 +207,16 @@ def test_bad_inputs(fn, args, exc):
         kwargs = dict(margin_loss=0.0, B=1.0, gamma=1.0, m=10)
     with pytest.raises(exc):
         fn(*args, **kwargs)
+
+
+def test_best_margin_bound_is_the_minimum_at_the_split_confidence():
+    rng = np.random.default_rng(3)
+    W = [rng.standard_normal((8, 5)), rng.standard_normal((3, 8))]
+    X = rng.standard_normal((50, 5))
+    logits = np.maximum(X @ W[0].T, 0) @ W[1].T
+    y = logits.argmax(1)
+    gammas = np.array([0.1, 1.0, 3.0])
+    best = pb.best_margin_bound(W, logits, y, B=3.0, m=50, delta=0.06, gammas=gammas)
+    each = [pb.spectral_margin_bound(W, margin_loss=pb.margin_loss(logits, y, g), B=3.0,
+                                     gamma=g, m=50, delta=0.02).bound for g in gammas]
+    assert best.bound == pytest.approx(min(each))
