@@ -330,13 +330,15 @@ def spectral_margin_bound(
 
 def best_margin_bound(
     weights: Any, logits: Any, labels: Any, *, B: float, m: int, delta: float = 0.05,
-    gammas: Any = None,
+    gammas: Any = None, max_margin_loss: float = 1.0,
 ) -> MarginBound:
     """The smallest :func:`spectral_margin_bound` over a grid of margins, union bound included.
 
     ``gammas`` must be fixed before seeing the data; the default is 41 margins geometrically
     spaced from 1e-2 to 1e2. Each bound is taken at confidence ``delta / len(gammas)``, so the
-    minimum holds with probability ``1 - delta``.
+    minimum holds with probability ``1 - delta``. ``max_margin_loss`` restricts the minimum to
+    margins that at most that fraction of the examples fail (e.g. 0.1 for an informative
+    margin; at very large margins every example fails and the bound is trivially above 1).
     """
     f = as_float_array(logits, "logits", ndim=2, min_size=1)
     y = np.asarray(labels)
@@ -347,6 +349,10 @@ def best_margin_bound(
     g = as_float_array(gammas, "gammas", ndim=1, min_size=1)
     d_each = check_real(delta, "delta", low=0, high=1, low_inclusive=False,
                         high_inclusive=False) / len(g)
+    top = check_real(max_margin_loss, "max_margin_loss", low=0, high=1)
     bounds = [spectral_margin_bound(weights, margin_loss=margin_loss(f, y, float(gm)), B=B,
                                     gamma=float(gm), m=m, delta=d_each) for gm in g]
+    bounds = [b for b in bounds if b.margin_loss <= top]
+    if not bounds:
+        raise ValueError(f"no margin in gammas has margin loss <= max_margin_loss={top}")
     return min(bounds, key=lambda r: r.bound)

@@ -220,3 +220,11 @@ def test_best_margin_bound_is_the_minimum_at_the_split_confidence():
     each = [pb.spectral_margin_bound(W, margin_loss=pb.margin_loss(logits, y, g), B=3.0,
                                      gamma=g, m=50, delta=0.02).bound for g in gammas]
     assert best.bound == pytest.approx(min(each))
+    losses = [pb.margin_loss(logits, y, g) for g in gammas]
+    restricted = pb.best_margin_bound(W, logits, y, B=3.0, m=50, delta=0.06, gammas=gammas,
+                                      max_margin_loss=losses[0])
+    feasible = [b for b, ml in zip(each, losses, strict=True) if ml <= losses[0]]
+    assert restricted.margin_loss <= losses[0]
+    assert restricted.bound == pytest.approx(min(feasible))
+    with pytest.raises(ValueError, match="max_margin_loss"):
+        pb.best_margin_bound(W, logits, y, B=3.0, m=50, gammas=[1e6], max_margin_loss=0.5)

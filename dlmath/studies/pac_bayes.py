@@ -162,8 +162,10 @@ def run_bound_study(study: BoundStudy | None = None) -> dict[str, Any]:
         with torch.no_grad():
             logits = net(train.X.to(dev)).cpu().numpy()
         B = float(train.X.norm(dim=1).max())
+        err = pb.margin_loss(logits, train.y.numpy(), 0.0)  # as on the margin-bound page
         mb = pb.best_margin_bound([p.detach().cpu().numpy() for p in net.parameters()],
-                                  logits, train.y.numpy(), B=B, m=len(train), delta=s.delta)
+                                  logits, train.y.numpy(), B=B, m=len(train), delta=s.delta,
+                                  max_margin_loss=min(1.0, err + 0.1))
         rec["net"].update(margin_bound=mb.bound, margin_gamma=mb.gamma,
                           margin_loss=mb.margin_loss, margin_kl=mb.kl)
 
