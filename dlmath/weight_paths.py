@@ -26,7 +26,7 @@ from torch import nn
 
 from ._validate import check_int, check_real
 
-__all__ = ["METRICS", "PathHistory", "PathRecorder", "train_sgd", "error_rate"]
+__all__ = ["METRICS", "PathHistory", "PathRecorder", "sequence_stats", "train_sgd", "error_rate"]
 
 METRICS = ("dist_init", "rel_dist", "cos_init", "path_length", "spectral", "stable_rank",
            "cos_successive", "cos_step_disp")
@@ -124,6 +124,24 @@ class PathRecorder:
     def history(self) -> PathHistory:
         stats = {k: np.array(v, dtype=float) for k, v in self._rows.items()}
         return PathHistory(np.array(self._steps), self.layers, stats)
+
+
+def sequence_stats(matrices: Any) -> dict[str, np.ndarray]:
+    """The statistics of :class:`PathRecorder` for a given sequence ``W_0, W_1, ...`` of one
+    layer's matrices: ``{metric: array of shape (len(matrices),)}``."""
+    if not isinstance(matrices, (list, tuple)) or len(matrices) < 1:
+        raise TypeError("matrices must be a non-empty list of 2-d arrays")
+    mats = [torch.as_tensor(np.asarray(m, dtype=np.float64)) for m in matrices]
+    if any(m.ndim != 2 or m.shape != mats[0].shape for m in mats):
+        raise ValueError("matrices must all be 2-d with the same shape")
+    holder = nn.Module()
+    holder.weight = nn.Parameter(mats[0].clone())
+    rec = PathRecorder(holder)
+    for step, m in enumerate(mats[1:], start=1):
+        with torch.no_grad():
+            holder.weight.copy_(m)
+        rec.record(step)
+    return {k: v[:, 0] for k, v in rec.history().stats.items()}
 
 
 @torch.no_grad()

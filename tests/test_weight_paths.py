@@ -101,3 +101,15 @@ def test_record_steps_must_increase():
         rec.record(3)
     with pytest.raises(KeyError):
         rec.history()["nope"]
+
+
+def test_sequence_stats_matches_the_recorder_by_hand():
+    W = [np.eye(3), np.eye(3) + 0.1, np.eye(3) + 0.1 + np.diag([0.2, -0.2, 0.0])]
+    st = wp.sequence_stats(W)
+    a, b = W[2] - W[1], W[1] - W[0]
+    assert st["cos_successive"][2] == pytest.approx(_cos(a, b))
+    assert st["path_length"][2] == pytest.approx(np.linalg.norm(a) + np.linalg.norm(b))
+    assert st["stable_rank"][2] == pytest.approx(
+        np.linalg.norm(W[2]) ** 2 / np.linalg.norm(W[2], 2) ** 2)
+    with pytest.raises(ValueError):
+        wp.sequence_stats([np.eye(2), np.eye(3)])
