@@ -32,6 +32,7 @@ from . import pac_bayes as pb
 from ._validate import check_bool, check_choice, check_int, check_real, check_rng
 
 __all__ = [
+    "fingerprints",
     "LabelledSample",
     "split_sample",
     "GaussianPrior",
@@ -64,6 +65,17 @@ def _flat_params(model: nn.Module) -> list[torch.Tensor]:
     return out
 
 
+TRAINED_ON = "_dlmath_trained_on"  # attribute under which a model keeps what it was fit on
+
+
+def fingerprints(X: torch.Tensor, y: torch.Tensor) -> frozenset:
+    """SHA-1 of each example's float32 input bytes and int64 label bytes."""
+    xb = X.detach().cpu().to(torch.float32).numpy()
+    yb = y.detach().cpu().to(torch.int64).numpy()
+    return frozenset(hashlib.sha1(xb[i].tobytes() + yb[i].tobytes()).hexdigest()
+                     for i in range(len(yb)))
+
+
 @dataclass(frozen=True)
 class LabelledSample:
     """Inputs ``X`` (n, d) float32, labels ``y`` (n,) int64 and a fingerprint per example."""
@@ -82,10 +94,7 @@ class LabelledSample:
                              f"{tuple(y.shape)}")
         if not torch.all(torch.isfinite(X)):
             raise ValueError("X must contain only finite values")
-        xb, yb = X.numpy(), y.numpy()
-        fps = frozenset(hashlib.sha1(xb[i].tobytes() + yb[i].tobytes()).hexdigest()
-                        for i in range(len(yb)))
-        return cls(X, y, fps)
+        return cls(X, y, fingerprints(X, y))
 
     def __len__(self) -> int:
         return int(self.y.shape[0])
@@ -136,14 +145,16 @@ def prior_at(
 ) -> GaussianPrior:
     """A prior centred at ``model``'s current weights.
 
-    Pass ``learned_on`` whenever those weights were trained on data (e.g. an early point of a
-    training path run on the prior part of a split): the prior then remembers that data.
+    The prior remembers the data those weights were learned on: every example that
+    :func:`dlmath.weight_paths.train_sgd` fitted ``model`` to (it tags the model), plus
+    ``learned_on`` for weights obtained any other way.
     """
     std = check_real(std, "std", low=0, low_inclusive=False)
     grid_size = check_int(grid_size, "grid_size", min_value=1)
     if learned_on is not None and not isinstance(learned_on, LabelledSample):
         raise TypeError("learned_on must be a LabelledSample or None")
     seen = learned_on.fingerprints if learned_on is not None else frozenset()
+    seen = seen | getattr(model, TRAINED_ON, frozenset())
     return GaussianPrior(tuple(_flat_params(model)), std, seen, grid_size)
 
 

@@ -157,6 +157,9 @@ def train_sgd(
 ) -> tuple[nn.Module, PathHistory, np.ndarray]:
     """Mini-batch SGD on the cross-entropy of ``model`` (trained in place), recording its path.
 
+    The model is tagged with the fingerprints of ``(X, y)`` (see
+    :func:`dlmath.stochastic_nets.prior_at`), so a prior centred at it cannot certify on them.
+
     ``epochs`` may be fractional (``epochs * n / batch_size`` steps, at least one); batches are
     drawn without replacement within each epoch from a seeded permutation. The path is recorded
     every ``record_every`` steps (default: about 100 records) and at the last step. Returns
@@ -177,6 +180,12 @@ def train_sgd(
         raise ValueError(f"epochs={epochs} means {n_steps} steps, more than the limit 10**7")
     every = max(1, n_steps // 100) if record_every is None else check_int(
         record_every, "record_every", min_value=1)
+    # tag the model with the examples it is fitted to, so that a prior centred at it
+    # remembers them (dlmath.stochastic_nets.prior_at)
+    from .stochastic_nets import TRAINED_ON, fingerprints
+
+    object.__setattr__(model, TRAINED_ON,
+                       getattr(model, TRAINED_ON, frozenset()) | fingerprints(X, y))
     dev = next(model.parameters()).device
     X, y = X.to(dev), y.to(dev)
     gen = torch.Generator().manual_seed(check_int(seed, "seed", min_value=0))

@@ -102,6 +102,21 @@ def test_certificate_refuses_a_prior_learned_on_the_bound_sample(toy):
     assert fine.data_dependent and fine.m == len(bound_part)
 
 
+def test_a_prior_at_a_net_trained_on_the_sample_is_refused_without_being_told(toy):
+    from dlmath.weight_paths import train_sgd
+
+    prior_part, bound_part = sn.split_sample(toy, 0.5, np.random.default_rng(2))
+    model = build_mlp([5, 8, 2], seed=0)
+    train_sgd(model, toy.X, toy.y, lr=0.1, batch_size=30, epochs=1)
+    post = sn.GaussianPosterior(model, 0.05)
+    with pytest.raises(ValueError, match="disjoint"):
+        sn.certificate(post, sn.prior_at(model, 0.05), bound_part, n_mc=5)
+    clean = build_mlp([5, 8, 2], seed=0)
+    train_sgd(clean, prior_part.X, prior_part.y, lr=0.1, batch_size=30, epochs=1)
+    assert sn.prior_at(clean, 0.05).seen == prior_part.fingerprints
+    sn.certificate(post, sn.prior_at(clean, 0.05), bound_part, n_mc=5)
+
+
 def test_certificate_numbers_chain(toy):
     init, net = build_mlp([5, 8, 2], seed=0), build_mlp([5, 8, 2], seed=1)
     post = sn.GaussianPosterior(net, 0.05)
