@@ -43,6 +43,7 @@ __all__ = [
     "rms_softmax_change",
     "kl_div_public",
     "output_change",
+    "step_outputs",
     "relative_similarity",
     "class_pair_means",
     "small_cnn",
@@ -169,37 +170,31 @@ def _copied_optimizer(model: nn.Module, optimizer: torch.optim.Optimizer):
     return m2, o2
 
 
-def relative_similarity(
+def step_outputs(
     model: nn.Module,
     x_anchor: torch.Tensor,
     y_anchor: torch.Tensor,
     x_eval: torch.Tensor,
     *,
-    definitions: Sequence[str] = ("rms", "kl"),
     step: str | torch.optim.Optimizer = "adam",
     lr: float = 1e-4,
     eps: float = 1e-8,
     batched: bool = True,
     chunk_size: int | None = None,
-) -> dict[str, np.ndarray]:
-    """S_rel(x_a, x'_b) for every anchor ``a`` and evaluation input ``b`` (:prf:ref:`def-appA-srel`).
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Logits before and after one optimizer step on each anchor, without touching the caller.
 
-    For each anchor ``(x_a, y_a)`` one optimizer step on the cross-entropy of that single
-    sample gives ``w+_a``; then ``S[a, b] = D(p(x'_b; w+_a), p(x'_b; w)) / D(p(x_a; w+_a),
-    p(x_a; w))`` for each name in ``definitions``. Returns ``{name: array (A, B)}``.
-
-    ``step`` is ``"adam"`` (a fresh ``torch.optim.Adam(lr=lr, eps=eps)``, the public code's
-    protocol), ``"sgd"`` (plain gradient step ``lr``), or a ``torch.optim.Optimizer`` over
-    ``model.parameters()`` whose hyper-parameters and state are copied for every anchor.
-    The caller's model, its gradients and the optimizer are never modified. The model is used
-    in its current mode; fresh steps are taken for all anchors at once with ``torch.func``
-    (``batched=False`` loops with ``torch.optim`` instead, as a reference); ``chunk_size`` caps
-    the anchors per vectorized call. Raises ``ValueError`` if a denominator is not positive.
+    Returns ``(old_anchor (A, K), old_eval (B, K), new_anchor (A, K), new_eval (A, B, K))``,
+    where row ``a`` of the new logits is computed with the weights ``w+_a`` after the step on
+    ``(x_a, y_a)`` alone (cross-entropy). ``step`` is ``"adam"`` (a fresh
+    ``torch.optim.Adam(lr=lr, eps=eps)``, the public code's protocol), ``"sgd"`` (a plain
+    gradient step ``lr``), or a ``torch.optim.Optimizer`` over ``model.parameters()`` whose
+    hyper-parameters and state are copied for every anchor. The caller's model, its gradients
+    and the optimizer are never modified; the model is used in its current mode. Fresh steps
+    for all anchors are evaluated at once with ``torch.func.vmap`` (``chunk_size`` anchors per
+    call); ``batched=False`` loops with ``torch.optim`` instead, as a reference.
     """
     _check_inputs(model, x_anchor, y_anchor, x_eval)
-    if isinstance(definitions, str) or not definitions:
-        raise TypeError("definitions must be a non-empty sequence of names, e.g. ('rms', 'kl')")
-    defs = [check_choice(d, "definitions", DEFINITIONS) for d in definitions]
     if not isinstance(step, torch.optim.Optimizer):
         step = check_choice(step, "step", _STEPS)
     lr = check_real(lr, "lr", low=0.0, low_inclusive=False)
@@ -220,22 +215,44 @@ def relative_similarity(
 
         with torch.no_grad():
             new_a, new_e = vmap(fwd, chunk_size=chunk_size)(new_params, x_anchor)
-    else:
-        rows_a, rows_e = [], []
-        for i in range(x_anchor.shape[0]):
-            if isinstance(step, str):
-                m2 = copy.deepcopy(model)
-                cls = torch.optim.SGD if step == "sgd" else torch.optim.Adam
-                o2 = cls(m2.parameters(), lr=lr, **({"eps": eps} if step == "adam" else {}))
-            else:
-                m2, o2 = _copied_optimizer(model, step)
-            o2.zero_grad()
-            F.cross_entropy(m2(x_anchor[i : i + 1]), y_anchor[i : i + 1]).backward()
-            o2.step()
-            with torch.no_grad():
-                rows_a.append(m2(x_anchor[i : i + 1])[0])
-                rows_e.append(m2(x_eval))
-        new_a, new_e = torch.stack(rows_a), torch.stack(rows_e)
+        return old_a, old_e, new_a, new_e
+    rows_a, rows_e = [], []
+    for i in range(x_anchor.shape[0]):
+        if isinstance(step, str):
+            m2 = copy.deepcopy(model)
+            cls = torch.optim.SGD if step == "sgd" else torch.optim.Adam
+            o2 = cls(m2.parameters(), lr=lr, **({"eps": eps} if step == "adam" else {}))
+        else:
+            m2, o2 = _copied_optimizer(model, step)
+        o2.zero_grad()
+        F.cross_entropy(m2(x_anchor[i : i + 1]), y_anchor[i : i + 1]).backward()
+        o2.step()
+        with torch.no_grad():
+            rows_a.append(m2(x_anchor[i : i + 1])[0])
+            rows_e.append(m2(x_eval))
+    return old_a, old_e, torch.stack(rows_a), torch.stack(rows_e)
+
+
+def relative_similarity(
+    model: nn.Module,
+    x_anchor: torch.Tensor,
+    y_anchor: torch.Tensor,
+    x_eval: torch.Tensor,
+    *,
+    definitions: Sequence[str] = ("rms", "kl"),
+    **step_kwargs,
+) -> dict[str, np.ndarray]:
+    """S_rel(x_a, x'_b) for every anchor ``a`` and evaluation input ``b`` (:prf:ref:`def-appA-srel`).
+
+    ``S[a, b] = D(p(x'_b; w+_a), p(x'_b; w)) / D(p(x_a; w+_a), p(x_a; w))`` for each name in
+    ``definitions``, with the step of :func:`step_outputs` (keyword arguments ``step``, ``lr``,
+    ``eps``, ``batched``, ``chunk_size`` go there). Returns ``{name: array (A, B)}``. Raises
+    ``ValueError`` if a denominator is not positive (for ``"kl_public"`` it is negative).
+    """
+    if isinstance(definitions, str) or not definitions:
+        raise TypeError("definitions must be a non-empty sequence of names, e.g. ('rms', 'kl')")
+    defs = [check_choice(d, "definitions", DEFINITIONS) for d in definitions]
+    old_a, old_e, new_a, new_e = step_outputs(model, x_anchor, y_anchor, x_eval, **step_kwargs)
     out = {}
     for d in defs:
         den = output_change(new_a, old_a, d)

@@ -29,12 +29,13 @@ __all__ = ["ElasticityRun", "three_class_images", "run_classification", "resnet1
 class ElasticityRun:
     """One training run: ``epochs`` (M,) at which S_rel was measured, ``pair_means[d]`` (M, C, C)
     = mean S_rel for anchors of class i and evaluation inputs of class j under definition d,
-    the training loss at those times, and the final held-out accuracy."""
+    the training loss at those times, the final held-out accuracy and the trained model."""
 
     epochs: np.ndarray
     pair_means: dict[str, np.ndarray]
     train_loss: np.ndarray
     test_accuracy: float
+    model: nn.Module
 
 
 def three_class_images(X, y, classes: Sequence[int], *, n_test_per_class: int,
@@ -127,7 +128,7 @@ def run_classification(
     with torch.no_grad():
         acc = float((model(x_test.to(device)).argmax(1).cpu() == y_test).double().mean())
     return ElasticityRun(np.array(epochs), {d: np.stack(v) for d, v in means.items()},
-                         np.array(losses), acc)
+                         np.array(losses), acc, model)
 
 
 def separation(pair_means: np.ndarray) -> float:
