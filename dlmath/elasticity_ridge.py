@@ -206,8 +206,16 @@ def srel(model: RidgeFeatureModel, V, anchors, others) -> np.ndarray:
     fa, fb = Ha @ V, Hb @ V  # (..., P, 2)
     r = fa - model.targets[a]
     num = r * (Ha * Hb).sum(1)[:, None] + model.reg * fb
-    den = r * (Ha * Ha).sum(1)[:, None] + model.reg * fa
-    return np.linalg.norm(num, axis=-1) / np.linalg.norm(den, axis=-1)
+    den = np.linalg.norm(r * (Ha * Ha).sum(1)[:, None] + model.reg * fa, axis=-1)
+    _check_den(den, a)
+    return np.linalg.norm(num, axis=-1) / den
+
+
+def _check_den(den: np.ndarray, a: np.ndarray) -> None:
+    if not np.all(den > 0):
+        bad = sorted(set(a[np.nonzero(~(den > 0))[-1]].tolist()))[:5]
+        raise ValueError(f"S_rel is undefined for anchors {bad}: the step leaves their output "
+                         "unchanged (e.g. all features of the anchor are 0)")
 
 
 def srel_by_step(model: RidgeFeatureModel, V, anchors, others, lr: float = 1e-6) -> np.ndarray:
@@ -253,6 +261,7 @@ def srel_public_formula(model: RidgeFeatureModel, V, anchors, others) -> np.ndar
     num = (hab - (w * Th_b).sum(-2)) ** 2 + ((u * Th_b).sum(-2)) ** 2
     wa, ua = (w * Ha.T).sum(-2), (u * Ha.T).sum(-2)
     den = (haa - (c + haa) * wa) ** 2 + ((c + haa) * ua) ** 2
+    _check_den(den, a)
     return np.sqrt(num / den)
 
 

@@ -294,3 +294,8 @@ def test_ridge_bad_inputs(ridge):
         er.srel("model", np.zeros((ridge.p, 2)), [0], [1])
     with pytest.raises(ValueError, match="finite"):
         er.flow(ridge, np.full((ridge.p, 2), np.nan), [0.0])
+    dead = er.RidgeFeatureModel(np.array([[0.0, 0.0], [1.0, 2.0]]), np.array([0, 1]), 1.0, 1e-3)
+    with pytest.raises(ValueError, match="undefined for anchors"):
+        er.srel(dead, np.zeros((2, 2)), [0], [1])
+    with pytest.raises(ValueError, match="undefined for anchors"):
+        er.srel_public_formula(dead, np.zeros((2, 2)), [0], [1])
