@@ -101,7 +101,7 @@ def kl_div_public(new_logits: torch.Tensor, old_logits: torch.Tensor) -> torch.T
 
 
 def output_change(new_logits: torch.Tensor, old_logits: torch.Tensor, definition: str) -> torch.Tensor:
-    """D(p(new), p(old)) for ``definition`` in :data:`DEFINITIONS` (see the module docstring)."""
+    """D(p(new), p(old)) for ``definition`` in ``DEFINITIONS`` (see the module docstring)."""
     check_choice(definition, "definition", DEFINITIONS)
     if definition == "rms":
         return rms_softmax_change(new_logits, old_logits)

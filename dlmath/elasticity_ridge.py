@@ -107,8 +107,8 @@ def make_ridge_features(
     """Draw ``W``, the near/far data and their features; ``reg = N lam / 2`` as in the public code.
 
     ``near`` and ``far`` are (mean of every coordinate, standard deviation) of the two classes.
-    Fails fast when ``p`` exceeds :data:`MAX_FEATURES` or the data would hold more than
-    :data:`MAX_ENTRIES` numbers.
+    Fails fast when ``p`` exceeds ``MAX_FEATURES`` or the data would hold more than
+    ``MAX_ENTRIES`` numbers.
     """
     p = check_int(p, "p", min_value=1, max_value=MAX_FEATURES)
     dim = check_int(dim, "dim", min_value=1)
