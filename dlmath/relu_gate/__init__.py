@@ -26,6 +26,8 @@ The algorithms, for a mini-batch :math:`(x_i, y_i)_{i\\le b}`:
 algorithms in one batched array operation per iteration; its ``implementation="loop"`` is the
 plain per-setting, per-sample reference that draws exactly the same random numbers. The paper's
 eight simulations (their grids and summaries) are :mod:`dlmath.studies.ch3_poisoning`.
+:func:`track_iterates`, :func:`classify_runs` and :func:`spurious_scale` show where SGD gets
+trapped (near :math:`-c_*w_*`, not at a dead net).
 """
 
 
@@ -54,6 +56,14 @@ from ._theory import (
     poisoning_floor,
 )
 from ._training import NoisyGDResult, fit_tron, noisy_gd, noisy_gd_radius
+from ._trapping import (
+    TRAP_LABELS,
+    Trajectories,
+    classify_runs,
+    final_geometry,
+    spurious_scale,
+    track_iterates,
+)
 
 __all__ = [
     "DISTRIBUTIONS",
@@ -81,4 +91,10 @@ __all__ = [
     "noisy_gd",
     "noisy_gd_radius",
     "fit_tron",
+    "TRAP_LABELS",
+    "final_geometry",
+    "classify_runs",
+    "spurious_scale",
+    "Trajectories",
+    "track_iterates",
 ]

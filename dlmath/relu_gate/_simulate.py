@@ -175,13 +175,16 @@ def _stream(spec: _GridSpec) -> Iterator[tuple[np.ndarray, ...]]:
 
     The chunk length depends only on the sizes (it bounds the memory of the batched simulator's
     precomputed :math:`A_jx` to a few million numbers), so both implementations see the same stream.
+    Every chunk is drawn whole (the last one is cut after drawing), so a shorter run reads a
+    prefix of a longer run's stream: its first iterations are the same.
     """
     rng, net, S_x, b = np.random.default_rng(spec.seed), spec.net, spec.S_x, spec.b
     chunk = max(1, min(_CHUNK, 2_000_000 // (S_x * b * net.k * net.r)))
     for start in range(0, spec.n_iter, chunk):
         c = min(chunk, spec.n_iter - start)
-        X = sample_inputs(spec.dist, (c, S_x, b, net.n), rng, **spec.dist_kw)
-        yield X, rng.random((c, S_x, b)), rng.uniform(-1.0, 1.0, (c, S_x, b))
+        X = sample_inputs(spec.dist, (chunk, S_x, b, net.n), rng, **spec.dist_kw)
+        U, V = rng.random((chunk, S_x, b)), rng.uniform(-1.0, 1.0, (chunk, S_x, b))
+        yield X[:c], U[:c], V[:c]
 
 
 def simulate_grid(
