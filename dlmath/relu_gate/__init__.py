@@ -55,7 +55,14 @@ from ._theory import (
     expected_tron_direction,
     poisoning_floor,
 )
-from ._training import NoisyGDResult, fit_tron, noisy_gd, noisy_gd_radius
+from ._training import (
+    NoisyGDResult,
+    fit_tron,
+    noisy_gd,
+    noisy_gd_radius,
+    noisy_gd_stationary_bound,
+    positive_curvature,
+)
 from ._trapping import (
     TRAP_LABELS,
     Trajectories,
@@ -90,6 +97,8 @@ __all__ = [
     "NoisyGDResult",
     "noisy_gd",
     "noisy_gd_radius",
+    "positive_curvature",
+    "noisy_gd_stationary_bound",
     "fit_tron",
     "TRAP_LABELS",
     "final_geometry",

@@ -153,3 +153,26 @@ def simulation(settings: dict[str, Any]) -> dict[str, Any]:
     res, _, w_star = run_simulation(s["sim"], n_iter=s["n_iter"], record_every=s["record_every"],
                                     algorithms=PAPER_ALGORITHMS, independent=True)  # fmt: skip
     return summarise(res, s["sim"], w_star)
+
+
+_LAW_NAMES = {"normal": "N(0, {s:g}²)", "laplace": "Laplace(0, {s:g})", "student_t": "Student-t({df:g})"}
+
+
+def law_label(sim: int) -> str:
+    """The input law of simulation ``sim`` in words, for titles (``"Laplace(0, 2)"``)."""
+    cfg = PAPER_SIMS[check_int(sim, "sim", min_value=1, max_value=8)]
+    kw = {"s": 1.0, "df": 4.0} | {("s" if k == "scale" else k): v for k, v in cfg["dist_kw"].items()}
+    return _LAW_NAMES[cfg["dist"]].format(**kw)
+
+
+def load_paper_results(folder) -> dict[int, dict[str, Any]]:
+    """The committed paper-scale records of :func:`simulation` in ``folder`` (written by
+    ``scripts/ch3_full_sims.py``), by simulation number; empty when there are none. Records of
+    an older format (without the first-sample variant) are skipped."""
+    from ..sweep import load_results
+
+    out: dict[int, dict[str, Any]] = {}
+    for rec in load_results(folder):
+        if rec.get("function", "").endswith(":simulation") and "sgd_first_sample" in rec["result"]:
+            out[int(rec["settings"]["sim"])] = rec
+    return dict(sorted(out.items()))
