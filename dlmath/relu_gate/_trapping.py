@@ -62,16 +62,23 @@ def classify_runs(W, w_star, *, tol: float = 0.1) -> np.ndarray:
 
 
 def spurious_scale(net: DepthTwoNet, w_star, X) -> float:
-    """Monte Carlo estimate of :math:`c_* = E[f_{w_*}(x)f_{w_*}(-x)]/E[f_{w_*}(x)^2]` from the
-    inputs ``X`` (rows drawn from a symmetric law): the point :math:`-c_*w_*` minimizes the
-    squared loss on the ray through :math:`-w_*` (:prf:ref:`prop-ch3-trap`)."""
+    """Estimate :math:`c_* = E[f_{w_*}(x)f_{w_*}(-x)]/E[f_{w_*}(x)^2]` from the inputs ``X``
+    (rows drawn from a symmetric law): the point :math:`-c_*w_*` minimizes the squared loss on
+    the ray through :math:`-w_*` (:prf:ref:`prop-ch3-trap`).
+
+    The estimate is the exact minimizer of the empirical loss on the symmetrized sample
+    :math:`X\\cup(-X)`, :math:`\\bar m/\\bar a` with :math:`\\bar m` the mean of
+    :math:`f_{w_*}(x)f_{w_*}(-x)` and :math:`\\bar a` that of
+    :math:`\\frac12(f_{w_*}(x)^2+f_{w_*}(-x)^2)`; there the loss is exactly
+    :math:`(1-c_*^2)` times its value at :math:`w=0`.
+    """
     w_star, X = _check_wX(net, w_star, X)
     if w_star.ndim != 1:
         raise ValueError(f"w_star must be 1-dimensional, got shape {w_star.shape}")
     f_pos, f_neg = net_output(net, w_star, X), net_output(net, w_star, -X)
-    den = float(np.mean(f_pos**2))
+    den = float(np.mean(f_pos**2 + f_neg**2)) / 2
     if den == 0.0:
-        raise ValueError("the net's output is 0 on every row of X: c_* is undefined")
+        raise ValueError("the net's output is 0 on every row of X and -X: c_* is undefined")
     return float(np.mean(f_pos * f_neg)) / den
 
 
