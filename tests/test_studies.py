@@ -70,3 +70,16 @@ def test_ch3_independent_streams_differ_per_setting_and_algorithm():
     np.testing.assert_array_equal(shared.errors[0], shared.errors[1])
     # settings 0 (theta = 0) of the independent run differs from the shared one (other streams)
     assert not np.allclose(res.errors[0, 1:], shared.errors[0, 1:])
+
+
+def test_ch3_law_labels_and_loading_results(tmp_path):
+    assert poisoning.law_label(3) == "Laplace(0, 2)" and poisoning.law_label(8) == "Student-t(4)"
+    assert poisoning.load_paper_results(tmp_path / "missing") == {}
+    from dlmath.sweep import run_sweep
+
+    settings = [{"sim": 2, "n_iter": 20, "record_every": 10, "seed": 2, "commit": "x"}]
+    run_sweep(poisoning.simulation, settings, tmp_path, backend="serial", progress=False)
+    found = poisoning.load_paper_results(tmp_path)
+    assert list(found) == [2] and found[2]["result"]["iterations"] == [0, 10, 20]
+    with pytest.raises(ValueError, match="sim"):
+        poisoning.law_label(0)
