@@ -6,8 +6,9 @@ k=10, b=16, the paper's step sizes), Neuro-Tron, SGD and the first-sample varian
 (setting, algorithm) pair with its own data stream, and the commit of the code that wrote them.
 Two kinds of test: the floors must match the first-order prediction of prop-ch3-floor within
 5% on average over a simulation's settings for Gaussian inputs, 10% for the heavy-tailed ones
-(a wrong floor formula, step size or oracle fails it), and a short re-run of one simulation with the current code must reproduce the committed
-curves (a change of the simulator, the seeding or the stream fails it).
+(a wrong floor formula, step size or oracle fails it), and a short re-run of one simulation
+with the current code must reproduce the committed curves (a change of the simulator, the
+seeding or the stream fails it).
 """
 
 import re
