@@ -245,7 +245,7 @@ def srel_public_formula(model: RidgeFeatureModel, V, anchors, others) -> np.ndar
     """The public notebook's expression for S_rel (labelled "Equation (8)" there), for comparison.
 
     With ``w`` the head of the anchor's class, ``u`` the other head, ``c = mu`` and
-    ``T = c I + h_a h_a^T / N``: ``sqrt(((h_a.h_b - w.T h_b)^2 + (u.T h_b)^2) /
+    ``T = c I + h_a h_a^T / N``: ``sqrt(((h_a.h_b - w.(T h_b))^2 + (u.(T h_b))^2) /
     ((|h_a|^2 - (c + |h_a|^2) w.h_a)^2 + ((c + |h_a|^2) u.h_a)^2))``. Its numerator is the
     output change of a step on ``|N e_a - V^T h_a|^2 / (2N) + mu |V|^2 / 2``, its denominator
     that of a step on ``l(V; x_a)``: the two come from different losses (our reading).

@@ -13,7 +13,7 @@ CLAIMS = (
             "The public code's F.kl_div(softmax(new), softmax(old)) measures the KL divergence "
             "between a sample's softmax outputs before and after the step."
         ),
-        source=_CODE + ", Scripts/Elasticity_*_KL.ipynb",
+        source=_CODE + ", Scripts/Elasticity_CIFAR_10_KL.ipynb (and its SVHN, CIFAR-100 twins)",
         provenance="found",
         page=_D + "01_what_is_local_elasticity",
     ),
