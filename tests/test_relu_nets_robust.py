@@ -88,12 +88,16 @@ def test_size_guards_fail_fast(call, match):
 
 
 def test_guard_overrides_allow_the_run():
-    assert rn.sawtooth_net(1100, max_k=2000).depth == 1101
-    assert rn.identity_net(600, max_params=2 * 10**6).size == 1200
-    saw = rn.sawtooth_net(17)
+    assert rn.sawtooth_net(12, max_k=12).depth == 13
+    with pytest.raises(ValueError, match="max_k"):
+        rn.sawtooth_net(13, max_k=12)
+    assert rn.identity_net(20, max_params=1600).size == 40
+    with pytest.raises(ValueError, match="max_params"):
+        rn.identity_net(21, max_params=1600)
+    saw = rn.sawtooth_net(12)  # the last layer may split 2^11 intervals into 3 each
     with pytest.raises(ValueError, match="max_pieces"):
-        rn.count_pieces_1d(saw, 0, 1, max_pieces=2**16)
-    assert rn.count_pieces_1d(saw, 0, 1, max_pieces=2**18) == 2**17
+        rn.count_pieces_1d(saw, 0, 1, max_pieces=2**12)
+    assert rn.count_pieces_1d(saw, 0, 1, max_pieces=3 * 2**11) == 2**12
 
 
 def test_sawtooth_direct_construction_equals_composition():
