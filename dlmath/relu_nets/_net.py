@@ -21,8 +21,13 @@ from .._validate import (
 
 
 def relu(x) -> np.ndarray:
-    r"""The rectifier :math:`\sigma(t) = \max\{0, t\}`, applied entrywise to a float array."""
+    r"""The rectifier :math:`\sigma(t) = \max\{0, t\}`, applied entrywise to a float array.
+
+    :math:`\pm\infty` are allowed (:math:`\sigma(\infty) = \infty`, :math:`\sigma(-\infty) = 0`);
+    NaN is refused: it has no rectified value, and ``np.maximum`` would pass it on silently."""
     x = as_float_array(x, "x", finite=False)
+    if np.isnan(x).any():
+        raise ValueError("x must not contain NaN")
     return np.maximum(x, 0.0)
 
 
