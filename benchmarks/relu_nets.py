@@ -31,7 +31,7 @@ def main() -> None:
     one_d = []
     for k in (6, 10, 14, 18):
         net = rn.sawtooth_net(k)
-        fl, t_fl = timed(lambda net=net: rn.count_pieces_1d(net, 0, 1))
+        fl, t_fl = timed(lambda net=net: rn.count_pieces_1d(net, 0, 1, max_pieces=2**21))
         ex, t_ex = (None, None)
         if k <= 14:
             ex, t_ex = timed(lambda net=net: rn.count_pieces_1d(net, 0, 1, exact=True), repeat=1)

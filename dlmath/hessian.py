@@ -179,7 +179,7 @@ def extreme_hessian_eigenvalue(
     which = check_choice(which, "which", ("SA", "LA"))
     tol = check_real(tol, "tol", low=0.0, low_inclusive=False)
     ncv = check_int(ncv, "ncv", min_value=3)
-    maxiter = check_int(maxiter, "maxiter", min_value=1)
+    maxiter = check_int(maxiter, "maxiter", min_value=1, max_value=2**31 - 1)  # ARPACK: C int
     seed = check_int(seed, "seed", min_value=0)
     shift = check_real(shift, "shift")
     op = HessianOperator(loss_fn, params)
@@ -214,7 +214,7 @@ def min_hessian_eigenvalue(
     """
     tol = check_real(tol, "tol", low=0.0, low_inclusive=False)
     ncv = check_int(ncv, "ncv", min_value=3)
-    maxiter = check_int(maxiter, "maxiter", min_value=1)
+    maxiter = check_int(maxiter, "maxiter", min_value=1, max_value=2**31 - 1)  # ARPACK: C int
     seed = check_int(seed, "seed", min_value=0)
     op = HessianOperator(loss_fn, params)
     lmax, _, ok_max = _lanczos(op, "LA", shift=0.0, tol=1e-2, ncv=min(ncv, 20), maxiter=maxiter,

@@ -122,7 +122,7 @@ def proportion_ci(successes: int, n: int, level: float = 0.95) -> tuple[float, f
     """
     from scipy import stats
 
-    n = check_int(n, "n", min_value=1)
+    n = check_int(n, "n", min_value=1, max_value=2**53)  # counts beyond 2^53 lose exactness as floats
     successes = check_int(successes, "successes", min_value=0, max_value=n)
     level = check_real(level, "level", low=0.0, high=1.0, low_inclusive=False, high_inclusive=False)
     z = float(stats.norm.ppf(0.5 + level / 2))

@@ -15,13 +15,19 @@ from .._validate import (
     check_real,
     check_rng,
     check_sequence,
+    check_size,
     is_exact_number,
 )
 
 
 def relu(x) -> np.ndarray:
-    r"""The rectifier :math:`\sigma(t) = \max\{0, t\}`, applied entrywise to a float array."""
+    r"""The rectifier :math:`\sigma(t) = \max\{0, t\}`, applied entrywise to a float array.
+
+    :math:`\pm\infty` are allowed (:math:`\sigma(\infty) = \infty`, :math:`\sigma(-\infty) = 0`);
+    NaN is refused: it has no rectified value, and ``np.maximum`` would pass it on silently."""
     x = as_float_array(x, "x", finite=False)
+    if np.isnan(x).any():
+        raise ValueError("x must not contain NaN")
     return np.maximum(x, 0.0)
 
 
@@ -54,7 +60,11 @@ class ReLUNet:
 
     def __init__(self, weights: list, biases: list | None = None) -> None:
         check_sequence(weights, "weights", min_len=1, what="a list of 2-D arrays, one per layer")
-        ws = [as_float_array(w, f"weights[{i}]", ndim=2, min_size=1) for i, w in enumerate(weights)]
+        # private copies: the caller's arrays stay writable and later edits do not reach the net
+        ws = [
+            np.array(as_float_array(w, f"weights[{i}]", ndim=2, min_size=1), copy=True)
+            for i, w in enumerate(weights)
+        ]
         for i in range(1, len(ws)):
             if ws[i].shape[1] != ws[i - 1].shape[0]:
                 raise ValueError(
@@ -72,7 +82,7 @@ class ReLUNet:
                 )
             raw_b = list(biases) + ([[0] * ws[-1].shape[0]] if len(biases) == k else [])
         bs = [
-            as_float_array(b, f"biases[{i}]", shape=(w.shape[0],))
+            np.array(as_float_array(b, f"biases[{i}]", shape=(w.shape[0],)), copy=True)
             for i, (b, w) in enumerate(zip(raw_b, ws, strict=True))
         ]
         for arr in ws + bs:
@@ -334,11 +344,21 @@ def _block_diag(blocks: list[np.ndarray]) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------- small exact identities
-def identity_net(n: int = 1) -> ReLUNet:
+MAX_IDENTITY_PARAMS = 10**6
+MAX_SAWTOOTH_K = 1024
+
+
+def identity_net(n: int = 1, *, max_params: int = MAX_IDENTITY_PARAMS) -> ReLUNet:
     r"""The identity of :math:`\mathbb{R}^n` (:prf:ref:`lem-ch1-identities`), one hidden layer
     of width :math:`2n`:
-    :math:`t = \sigma(t) - \sigma(-t)`."""
+    :math:`t = \sigma(t) - \sigma(-t)`.
+
+    Its :math:`4n^2` weights are kept exactly (Python integers); a ``ValueError`` refuses
+    :math:`4n^2 >` ``max_params`` (default :math:`10^6`) before any work."""
     n = check_int(n, "n", min_value=1)
+    max_params = check_int(max_params, "max_params", min_value=1)
+    check_size(4 * n * n, max_params, f"identity_net(n={n}): the weight count 4n^2",
+               override="a larger max_params")
     eye = np.eye(n, dtype=int)
     return ReLUNet([np.vstack([eye, -eye]).tolist(), np.hstack([eye, -eye]).tolist()])
 
@@ -365,15 +385,22 @@ def tent_net() -> ReLUNet:
     return ReLUNet([[[1], [1]], [[2, -4]]], [[0, Fraction(-1, 2)], [0]])
 
 
-def sawtooth_net(k: int) -> ReLUNet:
+def sawtooth_net(k: int, *, max_k: int = MAX_SAWTOOTH_K) -> ReLUNet:
     r"""The :math:`k`-fold composition :math:`T^{\circ k}` of :func:`tent_net`: depth
     :math:`k+1`, width 2, and exactly :math:`2^k` affine pieces on :math:`[0, 1]`
-    (:prf:ref:`thm-ch1-sawtooth`)."""
+    (:prf:ref:`thm-ch1-sawtooth`).
+
+    Built layer by layer in :math:`O(k)` (the composition merges the output map
+    :math:`(2, -4)` of one tent into the input map :math:`(1, 1)^T` of the next, giving the
+    hidden matrix :math:`\begin{pmatrix} 2 & -4 \\ 2 & -4 \end{pmatrix}`); ``k`` above
+    ``max_k`` (default 1024; the net would have :math:`2^k` pieces) is refused."""
     k = check_int(k, "k", min_value=1)
-    net = tent_net()
-    for _ in range(k - 1):
-        net = tent_net().compose(net)
-    return net
+    max_k = check_int(max_k, "max_k", min_value=1)
+    check_size(k, max_k, f"sawtooth_net(k={k}): the depth k", override="a larger max_k")
+    half = Fraction(-1, 2)
+    ws = [[[1], [1]]] + [[[2, -4], [2, -4]] for _ in range(k - 1)] + [[[2, -4]]]
+    bs = [[0, half] for _ in range(k)] + [[0]]
+    return ReLUNet(ws, bs)
 
 
 

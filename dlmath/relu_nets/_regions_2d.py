@@ -187,7 +187,9 @@ def count_pieces_2d(
     r"""The number of pieces of an :math:`\mathbb{R}^2 \to \mathbb{R}^m` net inside ``box``:
     activation regions (:func:`linear_regions_2d`) that share an edge of positive length and
     carry the same affine map (gradients and offsets equal within
-    ``affine_tol * max(1, max|coefficient|)``) are merged; the count is the number of
+    ``affine_tol`` times the larger coefficient of the pair, or by a few ulps of the net's
+    largest coefficient; no absolute floor, so a net scaled by :math:`10^{-10}` keeps its
+    pieces) are merged; the count is the number of
     connected components. (Regions that touch only at a vertex are not merged: the pieces are
     the components of the interior.) Always :math:`\leq` :func:`count_regions_2d`. ``regions``
     may pass the already computed :func:`linear_regions_2d` of this net and box.
@@ -199,7 +201,8 @@ def count_pieces_2d(
         check_sequence(regions, "regions", item_type=Region2D, min_len=1)
     n = len(regions)
     coef = np.array([np.concatenate([r.grad.ravel(), r.offset.ravel()]) for r in regions])
-    thresh = affine_tol * max(1.0, float(np.max(np.abs(coef))))
+    mag = np.max(np.abs(coef), axis=1)
+    noise = 64 * float(np.finfo(float).eps) * float(np.max(mag))
     lo = np.array([r.vertices.min(axis=0) for r in regions])
     hi = np.array([r.vertices.max(axis=0) for r in regions])
     eps = tol * max(1.0, max(abs(v) for v in _check_box(box))) * 10
@@ -212,7 +215,8 @@ def count_pieces_2d(
         return i
 
     for i in range(n):
-        same = np.all(np.abs(coef[i + 1 :] - coef[i]) <= thresh, axis=1)
+        thresh = np.maximum(affine_tol * np.maximum(mag[i + 1 :], mag[i]), noise)
+        same = np.all(np.abs(coef[i + 1 :] - coef[i]) <= thresh[:, None], axis=1)
         touch = np.all(lo[i + 1 :] <= hi[i] + eps, axis=1) & np.all(hi[i + 1 :] >= lo[i] - eps, axis=1)
         for j in np.flatnonzero(same & touch) + i + 1:
             if find(i) != find(int(j)) and _share_edge(regions[i].vertices, regions[j].vertices, eps):
@@ -254,8 +258,10 @@ def arrangement_regions_2d(normals, offsets, box) -> int:
     r"""Zaslavsky's count for lines :math:`\{x : \langle a_i, x \rangle + c_i = 0\}` inside a box:
     :math:`1 + L + I`, with :math:`L` the lines that cross the open box and :math:`I` the
     intersection points inside it (:cite:p:`zaslavsky1975facing`; Euler's formula for a convex
-    region). It assumes no three lines meet at one point inside the box and raises
-    ``ValueError`` otherwise. For a net with one hidden layer it counts the activation regions.
+    region). A line given more than once (the same line up to a non-zero factor, within a
+    relative ``1e-12``) is counted once. It assumes no three distinct lines meet at one point
+    inside the box and raises ``ValueError`` otherwise. For a net with one hidden layer it
+    counts the activation regions.
     """
     a = as_float_array(normals, "normals", ndim=2, shape=(None, 2))
     c = as_float_array(offsets, "offsets", shape=(a.shape[0],))
@@ -265,7 +271,7 @@ def arrangement_regions_2d(normals, offsets, box) -> int:
     corners = _box_polygon((x0, x1, y0, y1))
     vals = corners @ a.T + c  # (4, L)
     crosses = (vals.max(axis=0) > 0) & (vals.min(axis=0) < 0)
-    idx = np.flatnonzero(crosses)
+    idx = _distinct_lines(a, c, np.flatnonzero(crosses))
     points = []
     for p, i in enumerate(idx):
         for j in idx[p + 1 :]:
@@ -281,6 +287,22 @@ def arrangement_regions_2d(normals, offsets, box) -> int:
         if np.any((dist < 1e-9 * (1 + np.abs(pts).max())).sum(axis=1) > 2):
             raise ValueError("normals, offsets: three or more lines meet at one point in the box")
     return 1 + int(idx.size) + len(points)
+
+
+def _distinct_lines(a: np.ndarray, c: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """The indices in ``idx`` of distinct lines: (a_i, c_i) scaled to a unit normal whose
+    first non-zero entry is positive, then equal rows (within 1e-12) are kept once."""
+    if idx.size < 2:
+        return idx
+    rows = np.column_stack([a[idx], c[idx]]) / np.linalg.norm(a[idx], axis=1)[:, None]
+    lead = np.where(np.abs(rows[:, 0]) > 1e-12, rows[:, 0], rows[:, 1])
+    rows = rows * np.sign(lead)[:, None]
+    keep: list[int] = []
+    for p, row in enumerate(rows):
+        scale = 1e-12 * (1.0 + np.abs(row[2]))
+        if not any(np.all(np.abs(rows[q] - row) <= scale) for q in keep):
+            keep.append(p)
+    return idx[keep]
 
 
 def plot_regions_2d(
