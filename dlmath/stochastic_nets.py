@@ -204,7 +204,7 @@ class GaussianPosterior(nn.Module):
         return h
 
     def draw(self, n_samples: int, generator: torch.Generator) -> list[torch.Tensor]:
-        """``n_samples`` i.i.d. parameter sets from ``Q``: one (n_samples, *shape) per tensor."""
+        """``n_samples`` i.i.d. parameter sets from ``Q``: one ``(n_samples, *shape)`` per tensor."""
         S = check_int(n_samples, "n_samples", min_value=1)
         dev = self.mu[0].device
         return [m + s * torch.randn((S, *m.shape), generator=generator, device=dev)

@@ -122,6 +122,7 @@ class PathRecorder:
         self._append(step)
 
     def history(self) -> PathHistory:
+        """The recorded steps and, per statistic, an array of shape (records, layers)."""
         stats = {k: np.array(v, dtype=float) for k, v in self._rows.items()}
         return PathHistory(np.array(self._steps), self.layers, stats)
 
