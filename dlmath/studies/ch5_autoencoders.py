@@ -119,10 +119,12 @@ def config_label(settings: dict[str, Any]) -> str:
     name = settings.get("optimizer")
     s = dict(optim.spec_defaults(name), **settings)
     if name == "adam":
-        return f"ADAM b1={s['beta1']} xi={s['xi']:.0e}"
+        bc = " bias-corrected" if s.get("bias_correction") else ""
+        return f"ADAM b1={s['beta1']} xi={s['xi']:.0e}{bc}"
     if name == "rmsprop":
-        return f"RMSProp b2={s['beta2']} xi={s['xi']:.0e}"
-    return f"NAG mu={s['momentum']}"
+        return f"RMSProp b2={s['beta2']} xi={s['xi']:.0e} ({s['xi_placement']})"
+    form = " look-ahead" if s.get("form") == "lookahead" else ""
+    return f"NAG mu={s['momentum']}{form}"
 
 
 def regime_label(batch_size: int | None) -> str:
