@@ -79,8 +79,8 @@ def _images(source: str) -> tuple[np.ndarray, np.ndarray | None, str]:
     if source == "mnist_5k":
         ds = data.load_mnist_5k()
         return ds.X.reshape(len(ds.X), -1), None, ds.source
-    train = data.load_fashion_mnist("train")
-    test = data.load_fashion_mnist("test")
+    load = data.load_mnist if source == "mnist" else data.load_fashion_mnist
+    train, test = load("train"), load("test")
     return train.X.reshape(len(train.X), -1), test.X.reshape(len(test.X), -1), train.source
 
 
@@ -95,11 +95,12 @@ def load_autoencoder_data(
     """Training and test images as float tensors of shape (n, 784) with pixels in [0, 1].
 
     ``source="mnist_5k"``: the 5,000 real MNIST digits, shuffled with ``seed`` and split into
-    4,000 training and 1,000 test images. ``source="fashion_mnist"``: Fashion-MNIST's own
-    60,000/10,000 split. ``n_train``/``n_test`` keep the first images of each (after the
+    4,000 training and 1,000 test images. ``source="mnist"`` (the IDX files named by
+    ``DLMATH_MNIST_DIR``, :func:`dlmath.data.load_mnist`) and ``"fashion_mnist"``: the data
+    set's own 60,000/10,000 split. ``n_train``/``n_test`` keep the first images of each (after the
     shuffle). Returns ``(X_train, X_test, description)``.
     """
-    source = check_choice(source, "source", ("mnist_5k", "fashion_mnist"))
+    source = check_choice(source, "source", ("mnist_5k", "mnist", "fashion_mnist"))
     seed = check_int(seed, "seed", min_value=0)
     X, X_test, desc = _images(source)
     if X_test is None:
@@ -137,7 +138,8 @@ class TrainHistory:
     ``steps``: iteration numbers of the evaluations (0 = initialisation); ``train_loss``,
     ``test_loss``: :func:`reconstruction_loss`; ``grad_norm``: full-batch gradient norm;
     ``hessian_steps``/``min_eig``: iterations and values of :math:`\\lambda_{\\min}` of the
-    training-loss Hessian; ``diverged``: the loss exceeded :data:`DIVERGED_LOSS` or became NaN.
+    training-loss Hessian, ``min_eig_converged`` whether Lanczos met its tolerance for each;
+    ``diverged``: the loss exceeded :data:`DIVERGED_LOSS` or became NaN.
     """
 
     steps: list[int] = field(default_factory=list)
@@ -146,6 +148,7 @@ class TrainHistory:
     grad_norm: list[float] = field(default_factory=list)
     hessian_steps: list[int] = field(default_factory=list)
     min_eig: list[float] = field(default_factory=list)
+    min_eig_converged: list[bool] = field(default_factory=list)
     diverged: bool = False
 
     @property
@@ -216,6 +219,7 @@ def train_autoencoder(
                                      tol=lanczos_tol, ncv=lanczos_ncv, seed=t)
         hist.hessian_steps.append(t)
         hist.min_eig.append(eig.value)
+        hist.min_eig_converged.append(bool(eig.converged))
 
     evaluate(0)
     if hessian_every is not None:

@@ -12,6 +12,7 @@ summarise the records.
 from __future__ import annotations
 
 import math
+import os
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ import numpy as np
 import torch
 
 from .. import autoencoders as ae
-from .. import config, optim
+from .. import config, data, optim
 from .._validate import check_choice, check_instance, check_int, check_keys
 from ..sweep import load_results, run_sweep
 
@@ -139,11 +140,15 @@ def study_settings(scale: str, *, seeds: tuple[int, ...] = (0,), device: str | N
     Returns ``{"main": [...], "xi": [...], "hessian": []}``: ``main`` is depths x batch regimes
     x :data:`STUDY_CONFIGS` x learning rates x ``seeds``; ``xi`` runs ADAM with
     :math:`\\beta_1 = 0.99` at the extra values of :math:`\\xi` on the 3-hidden-layer net with
-    mini-batches. Hessian tracking is added afterwards, on the best runs (see
-    :func:`with_hessian`). ``device`` (e.g. ``"cpu"``) is stored in every setting if given.
+    mini-batches. At ``full`` scale the data are Fashion-MNIST unless ``DLMATH_MNIST_DIR``
+    names the MNIST IDX files (:func:`dlmath.data.load_mnist`). Hessian tracking is
+    added afterwards, on the best runs (see :func:`with_hessian`). ``device`` (e.g.
+    ``"cpu"``) is stored in every setting if given.
     """
     cfg = STUDY_SCALES[check_choice(scale, "scale", tuple(STUDY_SCALES))]
     common = {k: cfg[k] for k in ("source", "n_test", "width", "n_steps", "eval_every")}
+    if scale == "full" and os.environ.get(data.MNIST_ENV, "").strip():
+        common["source"] = "mnist"  # the paper's data, when the user has the IDX files
     if device is not None:
         common["device"] = device
 

@@ -32,6 +32,7 @@ __all__ = [
     "group_records",
     "seed_summary",
     "interior_optimum",
+    "slice_optima",
 ]
 
 _ROOT = Path(__file__).resolve().parents[2]
@@ -165,3 +166,40 @@ def interior_optimum(by_lr: dict[float, list[dict[str, Any]]], grid_lrs: tuple[f
     i = grid_lrs.index(best)
     interior = 0 < i < len(grid_lrs) - 1 and all(grid_lrs[j] in losses for j in (i - 1, i + 1))
     return {"lr": best, "losses": losses, "interior": bool(interior)}
+
+
+def slice_optima(records: list[dict[str, Any]], n_configs: int = SLICE[2],
+                 seeds: tuple[int, ...] = MID_GRID["seeds"]) -> dict[str, dict[str, Any]]:
+    """Per config label of the slice: the tuned learning rate and the per-seed numbers there.
+
+    The optimum is the lowest seed-mean final training loss among the learning rates run
+    with all ``seeds`` (stage 2: the stage-1 optimum and its neighbours); with none, the
+    stage-1 optimum (:func:`interior_optimum`). ``interior`` requires both the stage-1
+    optimum and the chosen rate to be off the grid's ends. Each entry holds ``lr``,
+    ``interior``, ``n_seeds`` and the per-seed ``loss`` and ``grad`` (final training loss and
+    full-batch gradient norm, seed order) at ``lr``, ``test`` likewise, and ``runs``.
+    """
+    check_int(n_configs, "n_configs", min_value=1, max_value=len(MID_CONFIGS))
+    by = group_records(records)
+    out = {}
+    for opt, lrs in MID_CONFIGS[:n_configs]:
+        label = aes.config_label(opt)
+        if label not in by:
+            continue
+        stage1 = interior_optimum(by[label], lrs, seed=seeds[0])
+        full = {lr: rs for lr, rs in by[label].items()
+                if sorted(r["settings"]["seed"] for r in rs) == sorted(seeds)}
+        if full:
+            lr = min(full, key=lambda k: (seed_summary(full[k])["mean"], k))
+        else:
+            lr = stage1["lr"]
+        runs = by[label][lr]
+        i = lrs.index(lr)
+        out[label] = {
+            "lr": lr, "interior": bool(stage1["interior"] and 0 < i < len(lrs) - 1),
+            "n_seeds": len(runs), "loss": seed_summary(runs)["values"],
+            "grad": seed_summary(runs, "final_grad_norm")["values"],
+            "test": seed_summary(runs, "final_test_loss")["values"], "runs": runs,
+            "stage1_losses": stage1["losses"],
+        }
+    return out
