@@ -30,12 +30,15 @@ package whose name starts with ``_`` is private: its names are re-exported by it
 * :mod:`dlmath.boolean` (Ch. 2): Boolean-input lower bounds for ReLU circuits.
 * :mod:`dlmath.relu_gate` (Ch. 3): Tron, Neuro-Tron, SGD and noisy GD for a ReLU gate and
   depth-2 single-filter nets, their simulator and predictions.
+* :mod:`dlmath.optim_examples` (Ch. 5): the bias-correction schedule, NAG against gradient
+  descent on ill-conditioned quadratics, Reddi et al.'s ADAM counterexample.
 
 **Studies**
 
 * :mod:`dlmath.studies` (Ch. 3, 5): paper-scale studies, one module per study.
 * :mod:`dlmath.studies.ch3_poisoning` (Ch. 3): the eight Neuro-Tron data-poisoning simulations.
 * :mod:`dlmath.studies.ch5_autoencoders` (Ch. 5): ADAM, RMSProp and NAG on ReLU autoencoders.
+* :mod:`dlmath.studies.ch5_evidence` (Ch. 5): the evidence scale of that study, over seeds.
 
 Modules are imported on demand (``from dlmath import relu_gate as rg``) so that
 ``import dlmath`` stays fast.

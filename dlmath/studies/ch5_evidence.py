@@ -14,6 +14,7 @@ the numbers the claims of :prf:ref:`alg-ch5-adam` and :prf:ref:`alg-ch5-nag` are
 
 from __future__ import annotations
 
+import functools
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -65,7 +66,10 @@ MID_GRID: dict[str, Any] = dict(
 SLICE = MID_GRID["slices"][0]
 
 
+@functools.lru_cache(maxsize=1)
 def _git_commit() -> str:
+    """HEAD (with ``+dirty`` for uncommitted changes to tracked files) at the first call,
+    i.e. when the sweep's first run starts, so that every record of one process agrees."""
     try:
         out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=_ROOT, capture_output=True,
                              text=True, timeout=10, check=False)
