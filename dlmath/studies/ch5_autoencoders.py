@@ -90,19 +90,20 @@ STUDY_SCALES: dict[str, dict[str, Any]] = {
                   width=16, depths=(3,), batch_sizes=(None, 100), n_steps=150, eval_every=25,
                   lrs={"adam": (3e-3, 1e-2), "nag": (3e-3, 1e-2)}, xis=(1e-8, 1e-1),
                   hessian_every=50, hessian_n=100, lanczos_ncv=40, hessian_depths=(3,),
-                  hessian_batch_sizes=(None,)),
+                  hessian_batch_sizes=(None,), hessian_seeds=(0,)),
     "default": dict(source="mnist_5k", n_train=500, n_train_full_batch=500, n_test=1000,
                     width=32, depths=(1, 3, 5), batch_sizes=(None, 100), n_steps=200,
                     eval_every=25, lrs={"adam": (1e-3, 3e-3, 1e-2), "nag": (1e-3, 3e-3, 1e-2)},
                     xis=(1e-8, 1e-4, 1e-1), hessian_every=50, hessian_n=200, lanczos_ncv=80,
-                    hessian_depths=(3,), hessian_batch_sizes=(None,)),
+                    hessian_depths=(3,), hessian_batch_sizes=(None,), hessian_seeds=(0, 1, 2)),
     "full": dict(source="fashion_mnist", n_train=60_000, n_train_full_batch=10_000,
                  n_test=10_000, width=1000, depths=(1, 3, 5), batch_sizes=(None, 100),
                  n_steps=10_000, eval_every=250,
                  lrs={"adam": (1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2),
                       "nag": (1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2)},
                  xis=(1e-8, 1e-4, 1e-1), hessian_every=1000, hessian_n=1000, lanczos_ncv=40,
-                 hessian_depths=(1, 3, 5), hessian_batch_sizes=(None, 100)),
+                 hessian_depths=(1, 3, 5), hessian_batch_sizes=(None, 100),
+                 hessian_seeds=(0, 1, 2)),
 }
 
 #: The optimizer settings compared in the main grid (the paper's beta_1 and momentum values).
@@ -199,17 +200,20 @@ def run_study(scale: str, out_dir, *, seeds: tuple[int, ...] = (0,), device: str
     Three sweeps, each resumable in its own sub-folder of ``out_dir``: ``main`` and ``xi``
     (:func:`study_settings`), then ``hessian``: the best run (:func:`best_runs`) of every
     optimizer setting, for the scale's ``hessian_depths`` and ``hessian_batch_sizes``, re-run
-    with :math:`\\lambda_{\\min}` tracking. ``sweep_kwargs`` go to ``run_sweep`` (``backend``,
-    ``n_jobs``, ``address``, ...). Returns ``{"main", "xi", "hessian"}`` lists of records.
+    with :math:`\\lambda_{\\min}` tracking for each of the scale's ``hessian_seeds``.
+    ``sweep_kwargs`` go to ``run_sweep`` (``backend``, ``n_jobs``, ``address``, ...).
+    Returns ``{"main", "xi", "hessian"}`` lists of records.
     """
     cfg = STUDY_SCALES[check_choice(scale, "scale", tuple(STUDY_SCALES))]
     grids = study_settings(scale, seeds=seeds, device=device)
     out = Path(out_dir)
     res = {k: run_sweep(run_experiment, grids[k], out / k, **sweep_kwargs) for k in ("main", "xi")}
     best = best_runs(res["main"])
-    todo = [with_hessian(r["settings"], scale) for (d, reg, _), r in sorted(best.items())
+    todo = [with_hessian(dict(r["settings"], seed=seed), scale)
+            for (d, reg, _), r in sorted(best.items())
             if d in cfg["hessian_depths"]
-            and reg in {regime_label(b) for b in cfg["hessian_batch_sizes"]}]
+            and reg in {regime_label(b) for b in cfg["hessian_batch_sizes"]}
+            for seed in cfg["hessian_seeds"]]
     res["hessian"] = run_sweep(run_experiment, todo, out / "hessian", **sweep_kwargs)
     return res
 
