@@ -29,6 +29,9 @@ def main(chapter: str) -> None:
     cfg["execute"]["execute_notebooks"] = "force"
     cfg["execute"].pop("cache", None)
     cfg["execute"]["exclude_patterns"] = [f"chapters/{c}/*" for c in others]
+    # local_extensions paths are relative to the config file: point them at the repository
+    local = cfg.get("sphinx", {}).get("local_extensions") or {}
+    cfg["sphinx"]["local_extensions"] = {k: str(ROOT / v) for k, v in local.items()}
     (out / "_config.yml").write_text(yaml.safe_dump(cfg, sort_keys=False))
     print(out)
 

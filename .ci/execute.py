@@ -44,6 +44,13 @@ def main() -> int:
     ap.add_argument("--force", action="store_true", help="clear the cache and execute everything")
     ap.add_argument("--timeout", type=int, default=None, help="seconds per cell (default: _config.yml)")
     args = ap.parse_args()
+    from dlmath.config import scale
+
+    try:
+        scale()  # a bad DLMATH_SCALE stops here, not in every notebook
+    except ValueError as exc:
+        print(f"execute.py: {exc}", file=sys.stderr)
+        return 2
 
     from jupyter_cache import get_cache
     from jupyter_cache.executors import load_executor

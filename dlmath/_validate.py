@@ -28,6 +28,8 @@ __all__ = [
     "check_keys",
     "check_xy",
     "is_exact_number",
+    "check_size",
+    "reject_complex",
 ]
 
 T = TypeVar("T")
@@ -51,8 +53,11 @@ def as_float_array(
         raise TypeError(f"{name} must be an array of real numbers, got {type(x).__name__}")
     if hasattr(x, "detach") and hasattr(x, "cpu"):  # a torch tensor
         x = x.detach().cpu().numpy()
+    reject_complex(x, name)
     try:
         arr = np.asarray(x, dtype=np.float64)
+    except OverflowError as exc:  # a Python int beyond the float range
+        raise ValueError(f"{name} must contain only finite values (an integer is beyond float64)") from exc
     except (TypeError, ValueError) as exc:
         raise TypeError(f"{name} must be an array of real numbers, got {type(x).__name__}") from exc
     if ndim is not None:
@@ -97,7 +102,10 @@ def check_real(
     """Return ``x`` as a finite ``float`` in the given interval, else raise."""
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {type(x).__name__}")
-    x = float(x)
+    try:
+        x = float(x)
+    except OverflowError as exc:
+        raise ValueError(f"{name} must be finite, got an integer beyond the float range") from exc
     if not np.isfinite(x):
         raise ValueError(f"{name} must be finite, got {x}")
     if low is not None and (x < low or (x == low and not low_inclusive)):
@@ -219,3 +227,31 @@ def is_exact_number(v: Any) -> bool:
     """True for the numbers that exact (rational) arithmetic keeps as they are: Python and numpy
     integers and ``fractions.Fraction`` (bools excluded). The package's one such test."""
     return isinstance(v, (Fraction, numbers.Integral)) and not isinstance(v, (bool, np.bool_))
+
+
+def reject_complex(x, name: str) -> None:
+    """Raise ``TypeError`` if ``x`` is (or holds) complex numbers: converting them to float would
+    silently drop the imaginary part."""
+    if isinstance(x, (complex, np.complexfloating)):
+        raise TypeError(f"{name} must be real, got the complex number {x!r}")
+    kind = getattr(getattr(x, "dtype", None), "kind", None)
+    if kind is None and isinstance(x, (list, tuple)):
+        try:
+            kind = np.asarray(x).dtype.kind
+        except (TypeError, ValueError):
+            kind = None  # ragged or mixed: the float conversion names the problem
+    if kind == "c":
+        raise TypeError(f"{name} must be real, got an array of complex numbers")
+
+
+def check_size(estimate: float, limit: float, what: str, override: str | None = None) -> None:
+    """Fail fast, before any work, when a combinatorial ``estimate`` of ``what`` exceeds
+    ``limit``; the message names the size, its estimate, the limit and, where a user may really
+    want the big run, the ``override`` argument that allows it."""
+    if estimate > limit:
+        if isinstance(estimate, int) and estimate.bit_length() > 1000:
+            shown = f"2^{estimate.bit_length() - 1}"
+        else:
+            shown = f"{float(estimate):.3g}"
+        tail = f"pass {override} to run it anyway" if override else "this size is refused"
+        raise ValueError(f"{what} is about {shown}, above the limit {float(limit):.3g}; {tail}")

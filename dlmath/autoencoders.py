@@ -37,7 +37,7 @@ import torch
 from torch import nn
 
 from . import data
-from ._validate import check_choice, check_instance, check_int
+from ._validate import check_choice, check_instance, check_int, check_real
 from .hessian import flat_grad, min_hessian_eigenvalue
 from .nets import build_mlp
 
@@ -122,6 +122,10 @@ def reconstruction_loss(model: nn.Module, X: torch.Tensor) -> torch.Tensor:
     check_instance(X, "X", torch.Tensor, "a torch tensor of shape (n, n_in)")
     if X.ndim != 2:
         raise ValueError(f"X must be a 2-dimensional torch tensor (n, n_in), got shape {tuple(X.shape)}")
+    if X.shape[0] == 0:
+        raise ValueError("X must hold at least one row (image): the mean loss of no data is undefined")
+    if X.is_complex():
+        raise TypeError("X must be a real tensor, got a complex one")
     return 0.5 * ((model(X) - X) ** 2).sum(dim=1).mean()
 
 
@@ -138,8 +142,9 @@ class TrainHistory:
     ``steps``: iteration numbers of the evaluations (0 = initialisation); ``train_loss``,
     ``test_loss``: :func:`reconstruction_loss`; ``grad_norm``: full-batch gradient norm;
     ``hessian_steps``/``min_eig``: iterations and values of :math:`\\lambda_{\\min}` of the
-    training-loss Hessian, ``min_eig_converged`` whether Lanczos met its tolerance for each;
-    ``diverged``: the loss exceeded :data:`DIVERGED_LOSS` or became NaN.
+    training-loss Hessian, NaN where Lanczos did not converge (``min_eig_converged`` says which;
+    ``min_eig_ritz`` keeps the best Ritz value even then); ``diverged``: the loss exceeded
+    :data:`DIVERGED_LOSS` or became NaN.
     """
 
     steps: list[int] = field(default_factory=list)
@@ -149,6 +154,7 @@ class TrainHistory:
     hessian_steps: list[int] = field(default_factory=list)
     min_eig: list[float] = field(default_factory=list)
     min_eig_converged: list[bool] = field(default_factory=list)
+    min_eig_ritz: list[float] = field(default_factory=list)
     diverged: bool = False
 
     @property
@@ -187,6 +193,14 @@ def train_autoencoder(
     """
     n_steps = check_int(n_steps, "n_steps", min_value=1)
     eval_every = check_int(eval_every, "eval_every", min_value=1)
+    for name, X in (("X_train", X_train), ("X_test", X_test)):
+        if not isinstance(X, torch.Tensor):
+            raise TypeError(f"{name} must be a torch tensor of shape (n, n_in), got {type(X).__name__}")
+        if X.ndim != 2 or X.shape[0] == 0:
+            raise ValueError(f"{name} must be a 2-dimensional tensor with at least one row, got shape "
+                             f"{tuple(X.shape)}")
+    lanczos_tol = check_real(lanczos_tol, "lanczos_tol", low=0.0, low_inclusive=False)
+    lanczos_ncv = check_int(lanczos_ncv, "lanczos_ncv", min_value=3)
     if batch_size is not None:
         batch_size = check_int(batch_size, "batch_size", min_value=1, max_value=len(X_train))
     if hessian_every is not None:
@@ -218,8 +232,9 @@ def train_autoencoder(
         eig = min_hessian_eigenvalue(lambda: reconstruction_loss(model, X_h), model,
                                      tol=lanczos_tol, ncv=lanczos_ncv, seed=t)
         hist.hessian_steps.append(t)
-        hist.min_eig.append(eig.value)
+        hist.min_eig.append(eig.value if eig.converged else math.nan)
         hist.min_eig_converged.append(bool(eig.converged))
+        hist.min_eig_ritz.append(eig.value)
 
     evaluate(0)
     if hessian_every is not None:

@@ -21,7 +21,7 @@ from collections.abc import Callable
 import numpy as np
 from scipy.optimize import linprog
 
-from ._validate import as_float_array, check_callable, check_int, check_real
+from ._validate import as_float_array, check_callable, check_int, check_real, check_size
 
 __all__ = [
     "max3",
@@ -88,7 +88,7 @@ def random_relu_fit(X, y, width: int, *, seed: int = 0) -> tuple[float, np.ndarr
     :math:`w\\cdot x` on the data) plus an affine part. Returns (RMS error, residuals)."""
     X = _points(X)
     y = as_float_array(y, "y", ndim=1, shape=(X.shape[0],))
-    width = check_int(width, "width", min_value=1)
+    width = check_int(width, "width", min_value=1, max_value=10**7)
     g = np.random.default_rng(check_int(seed, "seed", min_value=0))
     ang = g.uniform(0, 2 * np.pi, width)
     W = np.c_[np.cos(ang), np.sin(ang)]
@@ -133,8 +133,8 @@ def andreev(x_table, y, block: int) -> int:
     x = _bits(x_table, "x_table")
     yy = _bits(y, "y")
     block = check_int(block, "block", min_value=1)
-    k = int(round(np.log2(x.size)))
-    if x.size != 2**k or k < 1:
+    k = int(round(np.log2(x.size))) if x.size >= 2 else 0
+    if k < 1 or x.size != 2**k:
         raise ValueError(f"x_table must have 2**k >= 2 entries, got {x.size}")
     if yy.size != k * block:
         raise ValueError(f"y must have k * block = {k * block} entries, got {yy.size}")
@@ -161,6 +161,7 @@ def restriction_survival(k: int, block: int, p: float, trials: int, *, seed: int
     block = check_int(block, "block", min_value=1)
     p = check_real(p, "p", low=0.0, high=1.0)
     trials = check_int(trials, "trials", min_value=1)
+    check_size(trials * k * block, 10**8, "the random draws trials * k * block")
     g = np.random.default_rng(check_int(seed, "seed", min_value=0))
     free = g.random((trials, k, block)) < p
     return float(free.any(axis=2).all(axis=1).mean()), float((1 - (1 - p) ** block) ** k)
@@ -213,16 +214,25 @@ def sign_pattern_realizable(M, U) -> np.ndarray | None:
     return _fit_rows(U, M)
 
 
-def sign_rank_upper_bound(M, *, tries: int = 20, seed: int = 0) -> tuple[int, np.ndarray, np.ndarray]:
+MAX_LPS = 20_000  # default limit on the LPs sign_rank_upper_bound may need in the worst case
+
+
+def sign_rank_upper_bound(
+    M, *, tries: int = 20, seed: int = 0, max_lps: int = MAX_LPS
+) -> tuple[int, np.ndarray, np.ndarray]:
     """Smallest ``r`` for which a heuristic finds :math:`U\\in\\mathbb R^{N\\times r}`,
     :math:`V` with :math:`\\operatorname{sign}(UV^T)=M` exactly: an upper bound on the sign-rank.
 
     For each ``r`` it tries the top-``r`` singular vectors of ``M`` and then ``tries`` random
     Gaussian ``U``; each candidate is checked by LPs (:func:`sign_pattern_realizable`). The
-    returned factors satisfy ``np.sign(U @ V.T) == M``.
+    returned factors satisfy ``np.sign(U @ V.T) == M``. The worst case,
+    ``min(N, N') (tries + 1) N'`` LPs, is checked against ``max_lps`` first.
     """
     M = _sign_matrix(M)
     tries = check_int(tries, "tries", min_value=0)
+    max_lps = check_int(max_lps, "max_lps", min_value=1)
+    check_size(min(M.shape) * (tries + 1) * M.shape[1], max_lps,
+               f"the worst-case LP count for a {M.shape[0]}x{M.shape[1]} matrix", "a larger max_lps")
     g = np.random.default_rng(check_int(seed, "seed", min_value=0))
     Us, s, _ = np.linalg.svd(M)
     for r in range(1, min(M.shape) + 1):

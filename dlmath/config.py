@@ -3,8 +3,10 @@
 * ``DLMATH_SCALE`` selects how much computation a notebook does: ``smoke`` (tests: seconds per
   notebook, every check still asserted), ``default`` (the built book: about a minute per
   notebook on a 2-core laptop CPU) or ``full`` (the papers' settings, on a GPU when present).
-* ``DLMATH_DEVICE`` forces a torch device (``cpu`` or ``cuda``); by default :func:`device`
-  picks CUDA when it is available.
+* ``DLMATH_DEVICE`` forces a torch device (``cpu``, ``cuda`` or ``cuda:N``); by default
+  :func:`device` picks CUDA when it is available.
+* ``DLMATH_PROGRESS`` switches progress bars off (``0``, ``false``, ``no``, ``off``,
+  ``disable``) or on (``1``, ``true``, ``yes``, ``on``, ``enable``; the default).
 * :func:`seed_everything` seeds Python's ``random``, NumPy and torch from one integer.
 """
 
@@ -23,6 +25,8 @@ __all__ = ["SCALES", "scale", "by_scale", "device", "seed_everything", "progress
 SCALES = ("smoke", "default", "full")
 
 T = TypeVar("T")
+_PROGRESS_OFF = ("0", "false", "no", "off", "disable", "disabled")
+_PROGRESS_ON = ("1", "true", "yes", "on", "enable", "enabled")
 
 
 def scale() -> str:
@@ -41,28 +45,37 @@ def scale() -> str:
 def by_scale(*, smoke: T, default: T, full: T, current: str | None = None) -> T:
     """Pick the setting for the current scale, e.g. ``by_scale(smoke=200, default=5_000, full=40_000)``.
 
-    ``current`` overrides the environment (useful in tests).
+    ``current`` overrides the environment (useful in tests); like the variable, it is
+    case-insensitive.
     """
-    s = scale() if current is None else current
+    if current is not None and not isinstance(current, str):
+        raise TypeError(f"current must be a string, one of {list(SCALES)}, got {type(current).__name__}")
+    s = scale() if current is None else current.strip().lower()
     if s not in SCALES:
-        raise ValueError(f"current must be one of {list(SCALES)}, got {s!r}")
+        raise ValueError(f"current must be one of {list(SCALES)}, got {current!r}")
     return {"smoke": smoke, "default": default, "full": full}[s]
 
 
 def device() -> Any:
     """Return the torch device to compute on: CUDA when available, else CPU.
 
-    ``DLMATH_DEVICE=cpu`` (or ``cuda``) overrides the choice; asking for CUDA on a machine
-    without it raises ``RuntimeError``.
+    ``DLMATH_DEVICE=cpu`` (or ``cuda``, ``cuda:N``) overrides the choice; asking for a CUDA
+    device this machine does not have raises ``RuntimeError``.
     """
     import torch
 
     forced = os.environ.get("DLMATH_DEVICE", "").strip().lower()
     if forced:
-        if forced not in ("cpu", "cuda"):
-            raise ValueError(f"DLMATH_DEVICE must be 'cpu' or 'cuda', got {forced!r}")
-        if forced == "cuda" and not torch.cuda.is_available():
-            raise RuntimeError("DLMATH_DEVICE=cuda but torch sees no CUDA device")
+        kind, _, index = forced.partition(":")
+        if kind not in ("cpu", "cuda") or (index and (kind == "cpu" or not index.isdigit())):
+            raise ValueError(f"DLMATH_DEVICE must be 'cpu', 'cuda' or 'cuda:N', got {forced!r}")
+        if kind == "cuda":
+            if not torch.cuda.is_available():
+                raise RuntimeError(f"DLMATH_DEVICE={forced} but torch sees no CUDA device")
+            if index and int(index) >= torch.cuda.device_count():  # pragma: no cover - GPU only
+                raise RuntimeError(
+                    f"DLMATH_DEVICE={forced} but torch sees {torch.cuda.device_count()} CUDA device(s)"
+                )
         return torch.device(forced)
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
@@ -97,8 +110,13 @@ def progress(iterable: Any = None, **kwargs: Any) -> Any:
     """
     from tqdm.auto import tqdm
 
-    off = os.environ.get("DLMATH_PROGRESS", "1").strip().lower() in ("0", "false", "no", "off")
-    if off:
+    value = os.environ.get("DLMATH_PROGRESS", "1").strip().lower() or "1"
+    if value not in _PROGRESS_OFF + _PROGRESS_ON:
+        raise ValueError(
+            f"DLMATH_PROGRESS must be one of {list(_PROGRESS_OFF + _PROGRESS_ON)}, got "
+            f"{os.environ['DLMATH_PROGRESS']!r}"
+        )
+    if value in _PROGRESS_OFF:
         kwargs["disable"] = True
     else:
         kwargs.setdefault("disable", False)

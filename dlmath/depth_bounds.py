@@ -34,10 +34,14 @@ Chapter 2 of the thesis, and the counts they are compared with. Each names the b
 
 from __future__ import annotations
 
+import functools
+import math
 from collections.abc import Sequence
 from math import comb, prod
 
-from ._validate import as_float_array, check_int, check_real
+import numpy as np
+
+from ._validate import as_float_array, check_int, check_real, check_size
 from .relu_nets import ReLUNet
 
 __all__ = [
@@ -54,12 +58,41 @@ __all__ = [
     "random_kink_fit",
     "max_pieces_product",
     "sawtooth_approx_size_bound",
+    "binomial_prefix_sum",
     "zonotope_vertex_bound",
     "zonotope_pieces_stated",
     "zonotope_pieces_naive",
     "zonotope_architecture",
     "montufar_regions_bound",
 ]
+
+
+def _float_bound(fn):
+    """Turn an ``OverflowError`` of a float bound (arguments too large for float arithmetic)
+    into a ``ValueError`` naming the function."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except OverflowError as exc:
+            raise ValueError(
+                f"{fn.__name__}: the arguments are too large for float arithmetic ({exc}); "
+                "compare logarithms instead"
+            ) from exc
+
+    return wrapper
+
+
+def _in_float_range(log10_value: float, what: str, direct) -> float:
+    """``direct()`` (the formula as written), or a ``ValueError`` naming ``what`` and its size
+    ``10**log10_value`` when that lies beyond the float range (instead of a bare ``OverflowError``)."""
+    if log10_value > 307.0:
+        raise ValueError(
+            f"{what} is about 10^{log10_value:.4g}, beyond the float range (about 1.8e308); "
+            "compare logarithms instead"
+        )
+    return float(direct())
 
 
 def _widths(widths: Sequence[int], name: str = "widths") -> list[int]:
@@ -80,22 +113,28 @@ def max_pieces_1d(widths: list[int] | tuple[int, ...]) -> int:
     return 2 ** (len(w) - 1) * (w[0] + 1) * prod(w[1:])
 
 
+@_float_bound
 def min_size_for_pieces(p: int, k: int) -> float:
     """:prf:ref:`lem-ch2-size-pieces` (Arora et al. 2018, Lemma D.6): a ``p``-piece ℝ→ℝ function
     at depth ``k+1`` needs size ``≥ k p^{1/k}/2 − 1``."""
     p = check_int(p, "p", min_value=1)
     k = check_int(k, "k", min_value=1)
-    return 0.5 * k * p ** (1.0 / k) - 1.0
+    log10_value = math.log10(0.5 * k) + math.log10(p) / k
+    root = (lambda: p ** (1.0 / k)) if p < 2**1000 else (lambda: math.exp(math.log(p) / k))
+    return _in_float_range(log10_value, "the size bound k p^(1/k)/2 - 1", lambda: 0.5 * k * root() - 1.0)
 
 
+@_float_bound
 def max_pieces_for_size(s: int, k: int) -> float:
     """:prf:ref:`lem-ch2-size-pieces` (Arora et al. 2018, Lemma D.6): a net of depth ``k+1`` and
     size ``≤ s`` has at most ``(2s/k)^k`` pieces."""
     s = check_int(s, "s", min_value=1)
     k = check_int(k, "k", min_value=1)
-    return (2.0 * s / k) ** k
+    log10_value = k * math.log10(2.0 * s / k)
+    return _in_float_range(log10_value, "the piece bound (2s/k)^k", lambda: (2.0 * s / k) ** k)
 
 
+@_float_bound
 def depth_gap_size_bound(k: int, w: int, k_prime: int) -> float:
     """:prf:ref:`thm-ch2-depth-gap` (Arora et al. 2018, Thm 3.1): size lower bound
     ``k' w^{k/k'}/2 − 1`` for ``k'+1`` layers (``1 ≤ k' ≤ k``).
@@ -106,7 +145,9 @@ def depth_gap_size_bound(k: int, w: int, k_prime: int) -> float:
     k = check_int(k, "k", min_value=1)
     w = check_int(w, "w", min_value=2)
     k_prime = check_int(k_prime, "k_prime", min_value=1, max_value=k)
-    return 0.5 * k_prime * w ** (k / k_prime) - 1.0
+    log10_value = math.log10(0.5 * k_prime) + (k / k_prime) * math.log10(w)
+    return _in_float_range(log10_value, "the size bound k' w^(k/k')/2 - 1",
+                           lambda: 0.5 * k_prime * w ** (k / k_prime) - 1.0)
 
 
 def cor34_size_bound(k: int) -> float:
@@ -116,6 +157,7 @@ def cor34_size_bound(k: int) -> float:
     return depth_gap_size_bound(k * k, k, k)
 
 
+@_float_bound
 def approx_size_threshold(k: int, w: int, k_prime: int, delta: float) -> float:
     """:prf:ref:`thm-ch2-approx-hardness` (Arora et al. 2018, Thm 3.5; constant recalled): nets
     of depth ``≤ k'+1`` and size below
@@ -124,14 +166,26 @@ def approx_size_threshold(k: int, w: int, k_prime: int, delta: float) -> float:
     w = check_int(w, "w", min_value=2)
     k_prime = check_int(k_prime, "k_prime", min_value=1, max_value=k)
     delta = check_real(delta, "delta", low=0.0, high=0.25, low_inclusive=False, high_inclusive=False)
-    return k_prime * w ** (k / k_prime) * (1 - 4 * delta) ** (1 / k_prime) / 2 ** (1 + 1 / k_prime)
+    log10_value = (
+        math.log10(k_prime)
+        + (k / k_prime) * math.log10(w)
+        + math.log10(1 - 4 * delta) / k_prime
+        - (1 + 1 / k_prime) * math.log10(2)
+    )
+    return _in_float_range(
+        log10_value,
+        "the size threshold of Thm 3.5",
+        lambda: k_prime * w ** (k / k_prime) * (1 - 4 * delta) ** (1 / k_prime) / 2 ** (1 + 1 / k_prime),
+    )
 
 
+@_float_bound
 def telgarsky_size_bound(k: int) -> tuple[float, float]:
     """Telgarsky's sawtooth at depth ``k³`` against nets of depth ``k``: his bound ``2^k`` and
     the Thm 3.1 bound ``k 2^{k²}/2 − 1`` (sawtooth = hard family with ``w = 2``, ``k³`` layers)."""
     k = check_int(k, "k", min_value=1)
-    return float(2**k), depth_gap_size_bound(k**3, 2, k)
+    telgarsky = _in_float_range(k * math.log10(2), "Telgarsky's bound 2^k", lambda: 2**k)
+    return telgarsky, depth_gap_size_bound(k**3, 2, k)
 
 
 def zigzag_l1_lower_bound(n_pieces: int, q: int) -> float:
@@ -161,7 +215,7 @@ def fit_relu_net(
     as a :class:`dlmath.relu_nets.ReLUNet` of ``x``. The global torch RNG is left untouched
     (the initialization uses its own seed). Training runs on one CPU thread.
     """
-    steps = check_int(steps, "steps", min_value=1)
+    steps = check_int(steps, "steps", min_value=1, max_value=10**9)
     return fit_relu_net_path(hidden_widths, x, y, checkpoints=[steps], lr=lr, seed=seed)[0]
 
 
@@ -189,7 +243,9 @@ def fit_relu_net_path(
     y = as_float_array(y, "y", shape=(x.shape[0],))
     if isinstance(checkpoints, (str, bytes)) or not hasattr(checkpoints, "__len__") or not checkpoints:
         raise ValueError("checkpoints must be a non-empty sequence of step counts")
-    marks = [check_int(c, f"checkpoints[{i}]", min_value=1) for i, c in enumerate(checkpoints)]
+    marks = [
+        check_int(c, f"checkpoints[{i}]", min_value=1, max_value=10**9) for i, c in enumerate(checkpoints)
+    ]
     if any(b <= a for a, b in zip(marks, marks[1:], strict=False)):
         raise ValueError(f"checkpoints must be strictly increasing, got {marks}")
     lr = check_real(lr, "lr", low=0.0, low_inclusive=False)
@@ -224,20 +280,62 @@ def fit_relu_net_path(
     return nets
 
 
-def zonotope_vertex_bound(n: int, m: int) -> int:
+MAX_INT_BITS = 10**7  # exact integer results longer than this are refused (a hang, not an answer)
+MAX_BIT_WORK = 5 * 10**8  # bit operations allowed for an exact binomial sum (about 0.3 s)
+
+
+def _log2_comb(N: int, k: int) -> float:
+    if N > 2**52:  # beyond exact floats: the bound C(N, k) <= N**k
+        return k * math.log2(N)
+    return (math.lgamma(N + 1) - math.lgamma(k + 1) - math.lgamma(N - k + 1)) / math.log(2)
+
+
+def binomial_prefix_sum(N: int, k: int, *, max_work: float = MAX_BIT_WORK) -> int:
+    """Exact :math:`\\sum_{i=0}^{k}\\binom{N}{i}` (``N >= 0``, ``k >= -1``), by the recurrence
+    :math:`\\binom{N}{i+1}=\\binom{N}{i}(N-i)/(i+1)` and, past ``N/2``, the complement
+    :math:`2^N-\\sum_{i<N-k}\\binom{N}{i}`.
+
+    Fails fast with a ``ValueError`` when (terms) x (bits of the largest term) exceeds ``max_work``.
+    """
+    N = check_int(N, "N", min_value=0)
+    k = check_int(k, "k", min_value=-1)
+    max_work = check_real(max_work, "max_work", low=0.0)
+    k = min(k, N)
+    if k < 0:
+        return 0
+    if k == N:
+        check_size(N, max_work, "the bit length of 2**N", "a larger max_work")
+        return 2**N
+    terms = min(k, N - 1 - k) + 1
+    j = min(k, N - 1 - k)
+    bits = _log2_comb(N, min(j, N // 2)) + 1
+    check_size(terms * max(bits, 1.0), max_work, f"the exact sum of {terms} binomials of up to "
+               f"{bits:.3g} bits (bit operations)", "a larger max_work")
+    if 2 * k > N:
+        return 2**N - binomial_prefix_sum(N, N - 1 - k, max_work=max_work)
+    total, term = 0, 1
+    for i in range(k + 1):
+        total += term
+        term = term * (N - i) // (i + 1)
+    return total
+
+
+def zonotope_vertex_bound(n: int, m: int, *, max_work: float = MAX_BIT_WORK) -> int:
     """:prf:ref:`thm-ch2-zonotope-vertices` (Arora et al. 2018, Thm 3.6): a zonotope of ``m``
     generators in ℝⁿ has ``≤ 2 Σ_{i<n} C(m−1, i)`` vertices
-    (equality for generic generators)."""
+    (equality for generic generators). Huge arguments fail fast (see
+    :func:`binomial_prefix_sum`)."""
     n = check_int(n, "n", min_value=1)
     m = check_int(m, "m", min_value=1)
-    return 2 * sum(comb(m - 1, i) for i in range(n))
+    return 2 * binomial_prefix_sum(m - 1, n - 1, max_work=max_work)
 
 
 def zonotope_pieces_stated(n: int, m: int, w: int, k: int) -> int:
     """:prf:ref:`thm-ch2-zonotope-family` (Arora et al. 2018, Thm 3.9 (i) as stated):
     ``Σ_{i<n} C(m−1, i)·w^k`` pieces of ``H∘γ_Z``."""
-    check_int(w, "w", min_value=2)
-    check_int(k, "k", min_value=1)
+    w = check_int(w, "w", min_value=2)
+    k = check_int(k, "k", min_value=1)
+    check_size(k * w.bit_length(), MAX_INT_BITS, "the bit length of w**k")
     return zonotope_vertex_bound(n, m) // 2 * w**k
 
 
@@ -274,11 +372,13 @@ def max_pieces_product(s: int, k: int) -> float:
     product form of the proof of Lemma D.5 (:prf:ref:`lem-ch2-pieces`): with widths
     ``w_i ≥ 1``, at most ``∏(w_i + 1) ≤ ((s + k)/k)^k`` pieces (AM–GM). A net with fewer units
     than layers has an empty layer and is constant (one piece)."""
-    s = check_int(s, "s", min_value=0)
-    k = check_int(k, "k", min_value=1)
+    s = check_int(s, "s", min_value=0, max_value=2**1000)
+    k = check_int(k, "k", min_value=1, max_value=2**1000)
     if s < k:
         return 1.0
-    return ((s + k) / k) ** k
+    log2_bound = k * math.log2((s + k) / k)
+    check_size(log2_bound, 1000, "the base-2 logarithm of the bound ((s + k)/k)^k (float range)")
+    return 2.0**log2_bound
 
 
 def sawtooth_approx_size_bound(n_pieces: int, k_prime: int, delta: float) -> float:
@@ -290,8 +390,8 @@ def sawtooth_approx_size_bound(n_pieces: int, k_prime: int, delta: float) -> flo
     with ``N = 2^{k³}`` and ``k' = k`` this is ``Ω(k 2^{k²})`` for every ``δ < ¼``
     (:prf:ref:`cor-ch2-telgarsky-approx`). Returns 0 when the bound is vacuous.
     """
-    n_pieces = check_int(n_pieces, "n_pieces", min_value=2)
-    k_prime = check_int(k_prime, "k_prime", min_value=1)
+    n_pieces = check_int(n_pieces, "n_pieces", min_value=2, max_value=2**1000)
+    k_prime = check_int(k_prime, "k_prime", min_value=1, max_value=2**1000)
     delta = check_real(delta, "delta", low=0.0, high=0.25, low_inclusive=False, high_inclusive=False)
     q_min = n_pieces // 2 - 2 * n_pieces * delta + 1
     return max(0.0, k_prime * (q_min ** (1.0 / k_prime) - 1.0))
@@ -304,10 +404,6 @@ def random_kink_fit(x, y, width: int, *, seed: int = 0):
     random-feature baseline for :func:`fit_relu_net` (compared with
     :prf:ref:`prop-ch2-sawtooth-l1`); returns a :class:`dlmath.relu_nets.ReLUNet` with one
     hidden layer of ``width`` units."""
-    import numpy as np
-
-    from ._validate import as_float_array
-    from .relu_nets import ReLUNet
 
     x = as_float_array(x, "x", ndim=1, min_size=2)
     y = as_float_array(y, "y", shape=(x.shape[0],))

@@ -18,9 +18,11 @@ constraints. The global optimum is the best of these convex programs over
   :math:`2\\sum_{i=0}^{n}\\binom{D-1}{i}` for ``D`` points in general position in
   :math:`\\mathbb R^n`), unordered within a block of equal signs.
 
-Absolute loss: one HiGHS LP per cell (``scipy.optimize.linprog``). Squared loss: one HiGHS QP per
-cell (through ``highspy``, the same solver library). ``erm_milp_absolute`` is an independent
-mixed-integer formulation (``scipy.optimize.milp``) used to verify the enumeration on small data.
+Absolute loss: one HiGHS LP per cell (``scipy.optimize.linprog``), status checked. Squared loss:
+one certified cone least-squares solve per cell (:mod:`dlmath.cone_lsq`: the cell's cone written
+by its extreme rays, a finite non-negative least squares solve, a KKT certificate; no weight box).
+``erm_milp_absolute`` is an independent mixed-integer formulation (``scipy.optimize.milp``) used
+to verify the enumeration on small data.
 ``erm_pwl_1d`` is the one-dimensional algorithm of the paper's Appendix C: breakpoint intervals
 times slope-order signs, over continuous PWL functions with a given number of pieces.
 """
@@ -35,8 +37,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
-from ._validate import as_float_array, check_bool, check_choice, check_int, check_real, check_xy
+from ._validate import as_float_array, check_bool, check_choice, check_int, check_real, check_size, check_xy
+from .cone_lsq import arrangement_rays, cone_lsq, lsq_over_generators, rays_in_cone
 from .config import progress
+from .depth_bounds import MAX_BIT_WORK, MAX_INT_BITS, binomial_prefix_sum
 from .relu_nets import PWL1D, ReLUNet  # PWL1D: the package's one PWL-function type
 
 __all__ = [
@@ -54,35 +58,40 @@ __all__ = [
 ]
 
 LOSSES = ("absolute", "squared")
-_QP_BOX = 1e4  # bound on |theta| in the squared-loss QP (see _solve_qp)
+MAX_CELLS = 10**6  # default limit on the cell programs of erm_depth2 (the list is built up front)
+MAX_SUBSETS = 200_000  # default limit on the point subsets affine_dichotomies visits
+MAX_PROGRAMS = 100_000  # default limit on the convex programs of erm_pwl_1d
+MAX_GD_WORK = 2 * 10**10  # default limit on restarts * steps * D * width * (n + 2) in gd_restarts
 
 
 def _loss_values(residual: np.ndarray, loss: str) -> np.ndarray:
     return np.abs(residual) if loss == "absolute" else residual**2
 
 
-def cover_count(D: int, n: int) -> int:
+def cover_count(D: int, n: int, *, max_work: float = MAX_BIT_WORK) -> int:
     """Number of dichotomies of ``D`` points in general position in :math:`\\mathbb R^n` that an
     affine hyperplane realizes: :math:`C(D, n+1) = 2\\sum_{i=0}^{n}\\binom{D-1}{i}` (Cover 1965).
 
-    The two trivial dichotomies (all points on one side) are included.
+    The two trivial dichotomies (all points on one side) are included. Huge arguments fail fast
+    (see :func:`dlmath.depth_bounds.binomial_prefix_sum`).
     """
     D = check_int(D, "D", min_value=1)
     n = check_int(n, "n", min_value=0)
-    return 2 * sum(math.comb(D - 1, i) for i in range(n + 1))
+    return 2 * binomial_prefix_sum(D - 1, n, max_work=max_work)
 
 
-def _affine_coordinates(X: np.ndarray, tol: float) -> np.ndarray:
-    """Coordinates of the rows of ``X`` in their affine hull (full-dimensional there)."""
-    Xc = X - X.mean(axis=0)
+def _affine_frame(X: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(mean, W, Z)``: ``Z = (X - mean) @ W`` are coordinates in the affine hull of the rows."""
+    mean = X.mean(axis=0)
     if X.shape[0] == 1:
-        return np.zeros((1, 0))
-    _, sv, Vt = np.linalg.svd(Xc, full_matrices=False)
+        return mean, np.zeros((X.shape[1], 0)), np.zeros((1, 0))
+    _, sv, Vt = np.linalg.svd(X - mean, full_matrices=False)
     rank = int(np.sum(sv > tol * max(1.0, sv[0])))
-    return Xc @ Vt[:rank].T
+    W = Vt[:rank].T
+    return mean, W, (X - mean) @ W
 
 
-def affine_dichotomies(X, *, tol: float = 1e-9) -> np.ndarray:
+def affine_dichotomies(X, *, tol: float = 1e-9, max_subsets: int = MAX_SUBSETS) -> np.ndarray:
     """All dichotomies ``P+`` of the rows of ``X`` realizable by an affine hyperplane.
 
     Returns a boolean array of shape ``(N, D)``; row ``k`` marks the points with
@@ -96,13 +105,18 @@ def affine_dichotomies(X, *, tol: float = 1e-9) -> np.ndarray:
     in general position). For points in general position the result is exactly the realizable set,
     of size :func:`cover_count`; with degenerate data it may contain a few unrealizable rows, which
     is harmless for ERM (each cell program is then a restriction of realizable ones).
+
+    The ``C(D, n)`` subsets are counted first: above ``max_subsets`` a ``ValueError`` is raised.
     """
     X = as_float_array(X, "X", ndim=(1, 2), min_size=1)
     if X.ndim == 1:
         X = X[:, None]
     tol = check_real(tol, "tol", low=0.0)
-    Z = _affine_coordinates(X, tol)
+    max_subsets = check_int(max_subsets, "max_subsets", min_value=1)
+    Z = _affine_frame(X, tol)[2]
     D, n = Z.shape
+    check_size(math.comb(D, n), max_subsets, f"the number of {n}-point subsets of D={D} points",
+               "a larger max_subsets")
     Xt = np.c_[Z, np.ones(D)]
     found = {np.zeros(D, bool).tobytes(), np.ones(D, bool).tobytes()}
     if n > 0:
@@ -152,6 +166,14 @@ class TwoLayerReLU:
     b: np.ndarray
     s: np.ndarray
     c: float = 0.0
+
+    def __post_init__(self) -> None:
+        # copies with checked shapes: a mis-shaped b or s would broadcast into a meaningless net
+        self.A = as_float_array(self.A, "A", ndim=2, min_size=1).copy()
+        w = self.A.shape[0]
+        self.b = as_float_array(self.b, "b", ndim=1, shape=(w,)).copy()
+        self.s = as_float_array(self.s, "s", ndim=1, shape=(w,)).copy()
+        self.c = check_real(self.c, "c")
 
     @property
     def width(self) -> int:
@@ -218,41 +240,54 @@ def _solve_lp(M, G, y):
 
 
 def _solve_qp(M, G, y):
-    try:
-        import highspy
-    except ImportError as exc:  # pragma: no cover
-        raise ImportError("the squared loss needs highspy (pip install highspy)") from exc
-    from scipy.sparse import csc_matrix
+    """Certified minimiser of :math:`\\|M\\theta-y\\|^2` s.t. :math:`G\\theta\\le0` (any cone)."""
+    return cone_lsq(M, G, y).theta
 
-    # Residual form min 1/2 |r|^2 s.t. M theta - r = y, G theta <= 0: the Hessian is the exact
-    # 0/1 diagonal, so HiGHS never sees the round-off "non-convexity" of a rank-deficient M^T M.
-    D, p = M.shape
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    inf = highspy.kHighsInf
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = p + D, D + G.shape[0]
-    lp.col_cost_ = np.zeros(p + D)
-    # HiGHS's active-set QP can report "unbounded" when theta has free directions of zero curvature;
-    # a box far outside the weights the data call for removes them without changing the optimum.
-    lp.col_lower_ = np.r_[np.full(p, -_QP_BOX), np.full(D, -inf)]
-    lp.col_upper_ = np.r_[np.full(p, _QP_BOX), np.full(D, inf)]
-    lp.row_lower_ = np.r_[y, np.full(G.shape[0], -inf)]
-    lp.row_upper_ = np.r_[y, np.zeros(G.shape[0])]
-    A = csc_matrix(np.block([[M, -np.eye(D)], [G, np.zeros((G.shape[0], D))]]))
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = A.indptr, A.indices, A.data
-    hess = highspy.HighsHessian()
-    hess.dim_, hess.format_ = p + D, highspy.HessianFormat.kTriangular
-    hess.start_ = np.r_[np.zeros(p + 1, int), np.arange(1, D + 1)]
-    hess.index_ = np.arange(p, p + D)
-    hess.value_ = np.ones(D)
-    h.passModel(lp)
-    h.passHessian(hess)
-    h.run()
-    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:  # pragma: no cover
-        raise RuntimeError(f"HiGHS QP failed: {h.getModelStatus()}")
-    return np.asarray(h.getSolution().col_value)[:p]
+
+class _SquaredCells:
+    """The squared-loss cell programs of one data set, in the data's affine coordinates.
+
+    The unit cones :math:`\\{\\theta: \\pm\\tilde x_j\\cdot\\theta\\ge 0\\}` of all dichotomies are
+    chambers of one central arrangement, so its 1-dimensional flats are computed once and each
+    dichotomy keeps the signed flats inside its cone (its extreme rays). An empty dichotomy
+    leaves the unit inactive (no generator: theta = 0 is one of its optima).
+    """
+
+    def __init__(self, X: np.ndarray, bias: bool):
+        self.mean, self.W, Z = _affine_frame(X, 1e-9)
+        self.Xz = np.c_[Z, np.ones(len(X))]
+        self.unit = self.Xz / np.linalg.norm(self.Xz, axis=1)[:, None]
+        self.V = arrangement_rays(self.unit)
+        self.bias = bias
+        self.cache: dict[int, np.ndarray] = {}
+
+    def rays(self, k: int, mask: np.ndarray) -> np.ndarray:
+        if k not in self.cache:
+            if not mask.any():
+                self.cache[k] = np.zeros((self.Xz.shape[1], 0))
+            else:
+                sgn = np.where(mask, 1.0, -1.0)
+                self.cache[k] = rays_in_cone(-sgn[:, None] * self.unit, self.V)
+        return self.cache[k]
+
+    def solve(self, P: np.ndarray, tup, s, y: np.ndarray, n: int) -> TwoLayerReLU:
+        cols, blocks = [], []
+        for i, k in enumerate(tup):
+            R = self.rays(k, P[k])
+            cols.append(s[i] * (P[k][:, None] * self.Xz) @ R)
+            blocks.append(R)
+        ML = np.ones((len(y), 1)) if self.bias else np.zeros((len(y), 0))
+        z, mu, _ = lsq_over_generators(ML, np.concatenate(cols, axis=1), y)
+        thetas, start = [], 0
+        for R in blocks:
+            thetas.append(R @ mu[start : start + R.shape[1]])
+            start += R.shape[1]
+        Tz = np.array(thetas)  # (w, q'): unit weights in affine coordinates
+        A = Tz[:, :-1] @ self.W.T
+        b = Tz[:, -1] - A @ self.mean
+        if A.shape[1] != n:  # pragma: no cover - W maps back to R^n
+            raise AssertionError("affine frame dimension mismatch")
+        return TwoLayerReLU(A, b, np.asarray(s, float), float(z[0]) if self.bias else 0.0)
 
 
 def _net_from_theta(theta, s, n, bias) -> TwoLayerReLU:
@@ -274,11 +309,27 @@ def _cells(N: int, w: int, naive: bool):
             for tup in itertools.product(range(N), repeat=w):
                 yield s, tup
         return
-    for k in range(w, -1, -1):
+    for k in range(min(w, N), max(0, w - N) - 1, -1):  # both blocks must fit in N dichotomies
         s = (1.0,) * k + (-1.0,) * (w - k)
         for pos in itertools.combinations(range(N), k):
             for neg in itertools.combinations(range(N), w - k):
                 yield s, pos + neg
+
+
+def _log2_cells(N: int, w: int) -> float:
+    """log2 of the reduced cell count :math:`\\sum_k\\binom{N}{k}\\binom{N}{w-k}=\\binom{2N}{w}`
+    (Vandermonde's identity), ``-inf`` when there are none."""
+    if w > 2 * N:
+        return -math.inf
+    if N.bit_length() > 1000 or w.bit_length() > 1000:
+        return math.inf
+    return (math.lgamma(2 * N + 1) - math.lgamma(w + 1) - math.lgamma(2 * N - w + 1)) / math.log(2)
+
+
+def _cell_count_estimate(N: int, w: int) -> float:
+    """The reduced cell count at width ``min(w, 2N)`` (what erm_depth2 solves), as a float."""
+    bits = _log2_cells(N, min(w, 2 * N))
+    return math.inf if bits > 1000 else 2.0**bits
 
 
 def count_subproblems(D: int, n: int, w: int, *, method: str = "dichotomies") -> int:
@@ -292,9 +343,13 @@ def count_subproblems(D: int, n: int, w: int, *, method: str = "dichotomies") ->
     w = check_int(w, "w", min_value=1)
     check_choice(method, "method", ("dichotomies", "naive"))
     if method == "naive":
+        check_size(w * (D + 1), MAX_INT_BITS, "the bit length of 2**w (2**D)**w")
         return 2**w * 2 ** (D * w)
     N = cover_count(D, n)
-    return sum(math.comb(N, k) * math.comb(N, w - k) for k in range(w + 1))
+    # sum_k C(N, k) C(N, w - k) = C(2N, w) (Vandermonde's identity)
+    check_size(_log2_cells(N, w), MAX_INT_BITS,
+               "the bit length of the cell count")
+    return math.comb(2 * N, w)
 
 
 def _sign_bound(P: np.ndarray, s, tuples: np.ndarray, y: np.ndarray, loss: str) -> np.ndarray:
@@ -318,6 +373,7 @@ def erm_depth2(
     prune: bool = True,
     bias: bool = False,
     show_progress: bool = False,
+    max_cells: int = MAX_CELLS,
 ) -> ERMResult:
     """Globally optimal depth-2 ReLU net of the given width (:prf:ref:`thm-ch2-exact-erm`;
     Arora et al. 2018, Thm 4.1, Alg. 1).
@@ -332,6 +388,11 @@ def erm_depth2(
     increasing order of a valid lower bound (points whose target sign no active unit can produce)
     and the search stops when the bound reaches the best loss found: the optimum is unchanged
     (the bound needs f's sign to follow the active units, so ``bias=True`` switches pruning off).
+
+    Every cell is an exact, certified convex program: a status-checked LP for the absolute loss,
+    :func:`dlmath.cone_lsq.lsq_over_generators` for the squared loss (no weight box; an empty
+    dichotomy is an inactive unit). The number of cells (Cover's count for generic data) is
+    estimated before any work: above ``max_cells`` a ``ValueError`` is raised.
     """
     X, y = check_xy(X, y, allow_1d=True)
     width = check_int(width, "width", min_value=1)
@@ -339,15 +400,26 @@ def erm_depth2(
     check_choice(method, "method", ("dichotomies", "naive"))
     prune = check_bool(prune, "prune")
     bias = check_bool(bias, "bias")
+    max_cells = check_int(max_cells, "max_cells", min_value=1)
     prune = prune and not bias  # a free output constant voids the sign bound
     D, n = X.shape
+    if method == "naive":
+        check_size(2 ** min(width * (D + 1), 4096), max_cells,
+                   f"the number of naive cells 2**w (2**D)**w at D={D}, w={width}", "a larger max_cells")
+    else:  # Cover's count: exact for generic data, an upper bound otherwise
+        N = 2 * binomial_prefix_sum(D - 1, n)
+        check_size(_cell_count_estimate(N, width), max_cells,
+                   f"the number of cells at D={D}, n={n}, w={width}", "a larger max_cells")
     t0 = time.perf_counter()
     if method == "naive":
         P = np.array(list(itertools.product((False, True), repeat=D)), dtype=bool)
     else:
         P = affine_dichotomies(X)
     Xt = np.c_[X, np.ones(D)]
-    cells = list(_cells(len(P), width, method == "naive"))
+    # equal-sign units on equal dichotomies merge, so more than 2N units never help: solve at
+    # width 2N and pad with inactive units (else no reduced cell would exist at all)
+    w_solve = width if method == "naive" else min(width, 2 * len(P))
+    cells = list(_cells(len(P), w_solve, method == "naive"))
     order = range(len(cells))
     bounds = np.zeros(len(cells))
     if prune:
@@ -355,20 +427,28 @@ def erm_depth2(
             idx = np.array([i for i, c in enumerate(cells) if c[0] == s])
             bounds[idx] = _sign_bound(P, s, np.array([cells[i][1] for i in idx]), y, loss)
         order = np.argsort(bounds, kind="stable")
-    solve = _solve_lp if loss == "absolute" else _solve_qp
+    squared = _SquaredCells(X, bias) if loss == "squared" else None
     best, best_net, n_solved, history = np.inf, None, 0, []
     for i in progress(order, disable=not show_progress, desc="cells"):
         if prune and bounds[i] >= best - 1e-12 * max(1.0, best):
             break
         s, tup = cells[i]
-        M, G = _cell_problem(Xt, P[list(tup)], s, bias)
-        theta = solve(M, G, y)
-        net = _net_from_theta(theta, s, n, bias)
+        if squared is not None:
+            net = squared.solve(P, tup, s, y, n)
+        else:
+            M, G = _cell_problem(Xt, P[list(tup)], s, bias)
+            net = _net_from_theta(_solve_lp(M, G, y), s, n, bias)
         val = float(np.sum(_loss_values(net(X) - y, loss)))
         n_solved += 1
         if val < best:
             best, best_net = val, net
         history.append(best / D)
+    if best_net.width < width:
+        pad = width - best_net.width
+        best_net = TwoLayerReLU(
+            np.r_[best_net.A, np.zeros((pad, n))], np.r_[best_net.b, np.zeros(pad)],
+            np.r_[best_net.s, np.ones(pad)], best_net.c,
+        )
     return ERMResult(best_net, best / D, len(P), len(cells), n_solved, time.perf_counter() - t0, history)
 
 
@@ -383,6 +463,8 @@ def erm_milp_absolute(X, y, width: int, *, weight_bound: float = 100.0, bias: bo
     """
     X, y = check_xy(X, y, allow_1d=True)
     width = check_int(width, "width", min_value=1)
+    check_size(width * (X.shape[1] + 1 + 2 * X.shape[0]) + X.shape[0] + 1, 10**5,
+               "the number of MILP variables w (n + 1 + 2D) + D + 1")
     B = check_real(weight_bound, "weight_bound", low=0.0, low_inclusive=False)
     bias = check_bool(bias, "bias")
     t0 = time.perf_counter()
@@ -438,7 +520,9 @@ def erm_milp_absolute(X, y, width: int, *, weight_bound: float = 100.0, bias: bo
     return ERMResult(best_net, best / D, 0, w + 1, w + 1, time.perf_counter() - t0)
 
 
-def erm_pwl_1d(x, y, pieces: int, *, loss: str = "absolute") -> tuple[PWL1D, float, int]:
+def erm_pwl_1d(
+    x, y, pieces: int, *, loss: str = "absolute", max_programs: int = MAX_PROGRAMS
+) -> tuple[PWL1D, float, int]:
     """ERM over continuous PWL functions :math:`\\mathbb R\\to\\mathbb R` with at most ``pieces``
     pieces: the paper's Appendix C algorithm for ``n = 1``.
 
@@ -449,7 +533,8 @@ def erm_pwl_1d(x, y, pieces: int, *, loss: str = "absolute") -> tuple[PWL1D, flo
     :math:`S_k(\\ell_k-\\ell_{k+1})\\ge 0` at the left end of gap ``k`` and
     :math:`\\le 0` at its right end, which puts the crossing of consecutive pieces inside the gap.
     Returns ``(f, mean loss, number of convex programs solved)``; ``f`` is a
-    :class:`dlmath.relu_nets.PWL1D` on the whole line.
+    :class:`dlmath.relu_nets.PWL1D` on the whole line. The count
+    :math:`\\binom{D-1}{pieces-1}2^{pieces-1}` is checked against ``max_programs`` first.
     """
     x = as_float_array(x, "x", ndim=1, min_size=1)
     y = as_float_array(y, "y", ndim=1, shape=(x.size,))
@@ -459,6 +544,9 @@ def erm_pwl_1d(x, y, pieces: int, *, loss: str = "absolute") -> tuple[PWL1D, flo
     xs, ys = x[order], y[order]
     D = xs.size
     p = min(pieces, D)
+    max_programs = check_int(max_programs, "max_programs", min_value=1)
+    check_size(math.comb(D - 1, p - 1) * 2 ** (p - 1), max_programs,
+               f"the number of convex programs at D={D}, pieces={p}", "a larger max_programs")
     solve = _solve_lp if loss == "absolute" else _solve_qp
     best, best_f, count = np.inf, None, 0
     for gaps in itertools.combinations(range(D - 1), p - 1):
@@ -497,15 +585,15 @@ def gd_restarts(
     lr: float = 0.02,
     bias: bool = False,
     seed: int = 0,
+    max_work: float = MAX_GD_WORK,
 ) -> np.ndarray:
     """Final mean training losses of ``restarts`` independent full-batch Adam runs.
 
     Trains :math:`f(x)=\\sum_i v_i\\sigma(a_i\\cdot x+b_i)` (+ ``c`` if ``bias``) from
     PyTorch-default-like random initialisations, all restarts in one batched tensor program;
     returns the loss of each restart's final iterate (the baseline the exact ERM must never lose to).
+    The work ``restarts * steps * D * width * (n + 2)`` is checked against ``max_work`` first.
     """
-    import torch
-
     X, y = check_xy(X, y, allow_1d=True)
     width = check_int(width, "width", min_value=1)
     check_choice(loss, "loss", LOSSES)
@@ -514,8 +602,12 @@ def gd_restarts(
     lr = check_real(lr, "lr", low=0.0, low_inclusive=False)
     bias = check_bool(bias, "bias")
     seed = check_int(seed, "seed", min_value=0)
-    g = torch.Generator().manual_seed(seed)
     D, n = X.shape
+    check_size(restarts * max(steps, 1) * D * width * (n + 2), max_work,
+               "the work restarts * steps * D * width * (n + 2)", "a larger max_work")
+    import torch  # after the checks: a refused call costs no import
+
+    g = torch.Generator().manual_seed(seed)
     Xt = torch.tensor(X, dtype=torch.float64)
     yt = torch.tensor(y, dtype=torch.float64)
     k1, k2 = 1 / math.sqrt(n), 1 / math.sqrt(width)

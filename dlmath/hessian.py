@@ -209,15 +209,17 @@ def min_hessian_eigenvalue(
     ``tol`` :math:`\\cdot(\\lambda_{\\max}-\\lambda_{\\min})`. Without it, a
     :math:`\\lambda_{\\min}` close to 0 (the usual case for trained nets, whose spectrum is a
     bulk near 0 plus a few large outliers) would need thousands of products to meet a relative
-    tolerance. ``n_products`` of the result counts both runs.
+    tolerance. ``n_products`` of the result counts both runs; ``converged`` is true only when
+    both runs converged.
     """
     tol = check_real(tol, "tol", low=0.0, low_inclusive=False)
     ncv = check_int(ncv, "ncv", min_value=3)
     maxiter = check_int(maxiter, "maxiter", min_value=1)
     seed = check_int(seed, "seed", min_value=0)
     op = HessianOperator(loss_fn, params)
-    lmax, _, _ = _lanczos(op, "LA", shift=0.0, tol=1e-2, ncv=min(ncv, 20), maxiter=maxiter,
-                          seed=seed)
+    lmax, _, ok_max = _lanczos(op, "LA", shift=0.0, tol=1e-2, ncv=min(ncv, 20), maxiter=maxiter,
+                               seed=seed)
     value, vec, ok = _lanczos(op, "SA", shift=lmax, tol=tol, ncv=ncv, maxiter=maxiter,
                               seed=seed)
-    return HessianEig(value, vec, op.n_products, ok)
+    # the stated accuracy tol * (lmax - lmin) needs both runs to have converged
+    return HessianEig(value, vec, op.n_products, ok and ok_max)

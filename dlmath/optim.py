@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import numbers
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
@@ -114,6 +115,14 @@ def _check_xi(xi: Any) -> float:
     return check_real(xi, "xi", low=0.0, low_inclusive=False)
 
 
+def _check_params(params: Any) -> Any:
+    if params is None or isinstance(params, (str, bytes, numbers.Number)) or not hasattr(params, "__iter__"):
+        raise TypeError(
+            f"params must be an iterable of tensors or param-group dicts, got {type(params).__name__}"
+        )
+    return params
+
+
 class _ForeachOptimizer(torch.optim.Optimizer):
     """Shared plumbing: validated param groups, closures, (device, dtype) buckets."""
 
@@ -123,10 +132,25 @@ class _ForeachOptimizer(torch.optim.Optimizer):
     def add_param_group(self, param_group: dict[str, Any]) -> None:
         super().add_param_group(param_group)
         try:
+            if any(p.is_complex() for p in self.param_groups[-1]["params"]):
+                # v = beta v + (1 - beta) g*g is not |g|^2 for complex g: refuse, not guess
+                raise TypeError("params must be real tensors, got a complex one")
             self._check_group(self.param_groups[-1])
         except (TypeError, ValueError):
             self.param_groups.pop()
             raise
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Load a state dict after validating its hyperparameters as the constructor would."""
+        groups = state_dict.get("param_groups") if isinstance(state_dict, dict) else None
+        if not isinstance(groups, list):
+            raise TypeError("state_dict must be an optimizer state dict with a 'param_groups' list")
+        for i, g in enumerate(groups):
+            try:
+                self._check_group({**self.defaults, **g})
+            except (TypeError, ValueError) as exc:
+                raise type(exc)(f"state_dict['param_groups'][{i}]: {exc}") from exc
+        super().load_state_dict(state_dict)
 
     @staticmethod
     def _buckets(
@@ -228,7 +252,7 @@ class RMSProp(_ForeachOptimizer):
     ) -> None:
         defaults = dict(lr=lr, beta2=beta2, xi=xi, xi_placement=xi_placement)
         self._check_group(defaults)
-        super().__init__(params, defaults)
+        super().__init__(_check_params(params), defaults)
 
     def _check_group(self, group: dict[str, Any]) -> None:
         group["lr"] = _check_lr(group["lr"])
@@ -304,7 +328,7 @@ class Adam(_ForeachOptimizer):
             bias_correction=bias_correction,
         )
         self._check_group(defaults)
-        super().__init__(params, defaults)
+        super().__init__(_check_params(params), defaults)
 
     def _check_group(self, group: dict[str, Any]) -> None:
         group["lr"] = _check_lr(group["lr"])
@@ -356,9 +380,14 @@ class NAG(_ForeachOptimizer):
     ``form="lookahead"``: the parameters hold :math:`y_t = x_t + \mu v_t`, so the gradient of
     an ordinary ``loss.backward()`` is already the one needed, and
     :math:`y_{t+1} = y_t + \mu v_{t+1} - \alpha \nabla f(y_t)`. The two forms produce the same
-    :math:`v_t` and iterates related by :math:`y_t = x_t + \mu v_t`; the look-ahead form is
-    ``torch.optim.SGD(lr=α, momentum=μ, nesterov=True)`` whose momentum buffer is
-    :math:`-v_t/\alpha`.
+    :math:`v_t` and iterates related by :math:`y_t = x_t + \mu v_t`, under any step-size
+    schedule (each gradient enters :math:`v` with the step size of its own step). At a
+    *constant* step size the look-ahead form is ``torch.optim.SGD(lr=α, momentum=μ,
+    nesterov=True)``, whose momentum buffer is :math:`-v_t/\alpha`; under a scheduler the two
+    differ, because torch multiplies its whole buffer by the current step size.
+
+    If the closure raises, the Sutskever-form parameters are moved back to :math:`x_t` before
+    the exception propagates, and no state changes.
 
     Parameters
     ----------
@@ -379,7 +408,7 @@ class NAG(_ForeachOptimizer):
     ) -> None:
         defaults = dict(lr=lr, momentum=momentum, form=form)
         self._check_group(defaults)
-        super().__init__(params, defaults)
+        super().__init__(_check_params(params), defaults)
 
     def _check_group(self, group: dict[str, Any]) -> None:
         group["lr"] = _check_lr(group["lr"])
@@ -414,7 +443,13 @@ class NAG(_ForeachOptimizer):
             for p, v in self._buckets(params, vs):
                 torch._foreach_add_(p, v, alpha=group["momentum"])
             moved.append((group, params, vs))
-        loss = self._call(closure)
+        try:
+            loss = self._call(closure)
+        except BaseException:
+            for group, params, vs in moved:  # back to x_t: a failed step changes nothing
+                for p, v in self._buckets(params, vs):
+                    torch._foreach_add_(p, v, alpha=-group["momentum"])
+            raise
         for group, params, vs in moved:  # undo the shift where no gradient came back
             idle = [i for i, p in enumerate(params) if p.grad is None]
             if idle:
@@ -584,7 +619,7 @@ def run_deterministic(
     and ``hit`` (the first index with :math:`\|\nabla f\| \le \varepsilon`, or ``None``).
     The run stops at ``hit`` when ``eps`` is given.
     """
-    n_steps = check_int(n_steps, "n_steps", min_value=0)
+    n_steps = check_int(n_steps, "n_steps", min_value=0, max_value=10**9)
     check_instance(x0, "x0", torch.Tensor, "a torch.Tensor")
     if eps is not None:
         eps = _positive(eps, "eps")
@@ -671,9 +706,9 @@ def run_stochastic_rmsprop(
     check_callable(loss, "loss")
     check_callable(full_grad_sq, "full_grad_sq")
     check_instance(start, "start", torch.Tensor, "a torch.Tensor")
-    n_components = check_int(n_components, "n_components", min_value=1)
-    n_steps = check_int(n_steps, "n_steps", min_value=1)
-    n_runs = check_int(n_runs, "n_runs", min_value=1)
+    n_components = check_int(n_components, "n_components", min_value=1, max_value=2**62)
+    n_steps = check_int(n_steps, "n_steps", min_value=1, max_value=10**9)
+    n_runs = check_int(n_runs, "n_runs", min_value=1, max_value=10**7)
     gen = torch.Generator().manual_seed(check_int(seed, "seed", min_value=0))
     x = start.repeat(n_runs, 1).clone().requires_grad_(True)
     opt = RMSProp([x], lr=lr, beta2=beta2, xi=xi)

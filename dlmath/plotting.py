@@ -22,7 +22,7 @@ BOOK_STYLE: dict[str, Any] = {
     "savefig.transparent": False,
     "figure.figsize": (6.4, 4.0),
     "figure.dpi": 100,
-    "savefig.dpi": 100,
+    "savefig.dpi": 150,  # sharper PNGs: the book scales figures to the page width
     "axes.grid": True,
     "grid.alpha": 0.3,
     "axes.spines.top": False,

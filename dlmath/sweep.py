@@ -8,8 +8,12 @@ calls ``fn`` once per settings dictionary and writes one JSON file per finished 
 canonical JSON), holding the settings, the result, the function's name, the seed (the
 ``"seed"`` entry of the settings, if any), the package versions, host and device, the run time
 and the finishing time. A sweep that is interrupted (a crash, Ctrl-C, a lost node) resumes
-where it stopped: runs whose file exists are not redone. :func:`load_results` returns whatever
-results exist, so plots can be made while a sweep is still running.
+where it stopped: runs whose record exists are not redone. A record counts only if it is a JSON
+object holding a ``"result"`` and the very settings it is filed under (a file copied under
+another setting's name, or one without a result, is redone); unreadable files (bad JSON, bad
+UTF-8, not an object) are ignored. Temporary files left by killed writes are removed on the
+next call. :func:`load_results` returns whatever results exist, so plots can be made while a
+sweep is still running. joblib workers watch the driver and exit if it is killed.
 
 Engines, not a home-made scheduler:
 
@@ -58,6 +62,18 @@ def _jsonable(obj: Any) -> Any:
     raise TypeError(f"object of type {type(obj).__name__} is not JSON serialisable")
 
 
+def _check_keys(obj: Any, where: str) -> None:
+    """JSON turns the key ``1`` into ``"1"``: only string keys keep settings apart exactly."""
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            if not isinstance(k, str):
+                raise TypeError(f"{where} keys must be strings, got {type(k).__name__} key {k!r}")
+            _check_keys(v, f"{where}[{k!r}]")
+    elif isinstance(obj, (list, tuple)):
+        for i, v in enumerate(obj):
+            _check_keys(v, f"{where}[{i}]")
+
+
 def _canonical(settings: dict[str, Any]) -> str:
     return json.dumps(settings, sort_keys=True, separators=(",", ":"), default=_jsonable)
 
@@ -66,9 +82,11 @@ def settings_key(settings: dict[str, Any]) -> str:
     """The run's file stem: the first 20 hex digits of SHA-256 of the settings' canonical JSON.
 
     Key order does not matter (``{"a": 1, "b": 2}`` and ``{"b": 2, "a": 1}`` share a key);
-    ``1`` and ``1.0`` are different settings.
+    ``1`` and ``1.0`` are different settings. Keys must be strings at every depth (JSON would
+    merge ``{1: "a"}`` with ``{"1": "a"}``); a tuple is stored, and keyed, as a list.
     """
     check_instance(settings, "settings", dict)
+    _check_keys(settings, "settings")
     try:
         text = _canonical(settings)
     except TypeError as exc:
@@ -125,6 +143,42 @@ def _call(fn: Callable[[dict[str, Any]], Any], settings: dict[str, Any]) -> dict
     }
 
 
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # pragma: no cover - someone else's live process
+        return True
+    return True
+
+
+def _clean_stale_tmp(out_dir: Path) -> None:
+    """Remove ``<key>.json.<pid>.tmp`` files whose writer (on this host) is gone."""
+    for tmp in out_dir.glob("*.json.*.tmp"):
+        try:
+            pid = int(tmp.suffixes[-2].lstrip("."))
+        except (ValueError, IndexError):
+            continue
+        if pid != os.getpid() and not _pid_alive(pid):
+            tmp.unlink(missing_ok=True)
+
+
+def _watch_driver(driver_pid: int) -> None:
+    """In a joblib worker: exit when the driver process is gone (SIGKILL leaves no clean-up)."""
+    if os.getpid() == driver_pid or getattr(_watch_driver, "started", False):
+        return
+    import threading
+
+    def watch():
+        while _pid_alive(driver_pid) and os.getppid() != 1:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="dlmath-sweep-watchdog").start()
+    _watch_driver.started = True
+
+
 def _write(out_dir: Path, record: dict[str, Any]) -> None:
     path = out_dir / f"{record['key']}.json"
     tmp = path.with_suffix(f".json.{os.getpid()}.tmp")
@@ -132,11 +186,26 @@ def _write(out_dir: Path, record: dict[str, Any]) -> None:
     os.replace(tmp, path)  # atomic: a half-written file never looks finished
 
 
-def _read(path: Path) -> dict[str, Any] | None:
+def _read(path: Path, settings: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    """The record in ``path`` if it is a finished one, else ``None``.
+
+    Finished: a JSON object with a ``"result"``, ``"settings"`` whose key is the file's stem,
+    and, when ``settings`` is given, those very settings (compared as canonical JSON).
+    """
     try:
-        return json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError):
+        rec = json.loads(path.read_bytes().decode("utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
         return None
+    if not isinstance(rec, dict) or "result" not in rec or not isinstance(rec.get("settings"), dict):
+        return None
+    try:
+        if settings_key(rec["settings"]) != path.stem:
+            return None
+    except TypeError:
+        return None
+    if settings is not None and _canonical(rec["settings"]) != _canonical(json.loads(_canonical(settings))):
+        return None  # pragma: no cover - equal keys with different settings: a hash collision
+    return rec
 
 
 def _check_settings_list(settings_list: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -203,12 +272,13 @@ def run_sweep(
         raise ValueError(f"n_jobs must be -1 (all cores) or a positive integer, got {n_jobs}")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    _clean_stale_tmp(out)
 
     name = _fn_name(fn)
     todo: dict[str, dict[str, Any]] = {}
     for s in settings_list:
         key = settings_key(s)
-        old = _read(out / f"{key}.json")
+        old = _read(out / f"{key}.json", s)
         if old is not None:
             if old.get("function") != name:
                 raise ValueError(
@@ -249,7 +319,9 @@ def _run_serial(fn, todo, out, pbar, *, on_error, **_):
         pbar.update()
 
 
-def _safe_call(fn, settings):
+def _safe_call(fn, settings, driver_pid=None):
+    if driver_pid is not None:
+        _watch_driver(driver_pid)
     try:
         return _call(fn, settings), None
     except Exception as exc:  # returned, so that one failure does not cancel the others
@@ -260,7 +332,7 @@ def _run_joblib(fn, todo, out, pbar, *, on_error, n_jobs, **_):
     from joblib import Parallel, delayed
 
     results = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
-        delayed(_safe_call)(fn, s) for s in todo
+        delayed(_safe_call)(fn, s, os.getpid()) for s in todo
     )
     for rec, exc in results:
         if exc is None:
@@ -305,7 +377,8 @@ def load_results(
     """Records found in ``out_dir``: all of them (sorted by key), or those of ``settings_list``.
 
     With ``settings_list``, runs not (yet) finished are left out and the grid's order is kept.
-    A missing folder gives an empty list; unreadable or half-written files are ignored.
+    A missing folder gives an empty list; unreadable, half-written or unfinished records (see
+    the module's description) are ignored.
     """
     out = Path(out_dir)
     if not out.is_dir():
@@ -316,7 +389,7 @@ def load_results(
     found, seen = [], set()
     for s in _check_settings_list(settings_list):
         key = settings_key(s)
-        rec = _read(out / f"{key}.json")
+        rec = _read(out / f"{key}.json", s)
         if rec is not None and key not in seen:
             seen.add(key)
             found.append(rec)

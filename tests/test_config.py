@@ -41,7 +41,7 @@ def test_device(monkeypatch):
     monkeypatch.setenv("DLMATH_DEVICE", "cpu")
     assert config.device() == torch.device("cpu")
     monkeypatch.setenv("DLMATH_DEVICE", "tpu")
-    with pytest.raises(ValueError, match="DLMATH_DEVICE must be 'cpu' or 'cuda'"):
+    with pytest.raises(ValueError, match="DLMATH_DEVICE must be 'cpu', 'cuda' or 'cuda:N'"):
         config.device()
     if not torch.cuda.is_available():
         monkeypatch.setenv("DLMATH_DEVICE", "cuda")

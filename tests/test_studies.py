@@ -54,10 +54,38 @@ def test_ch3_simulation_rejects_bad_settings(settings, exc, match):
 
 
 def test_ch3_simulation_equals_run_simulation():
-    rec = poisoning.simulation({"sim": 2, "n_iter": 30, "record_every": 30, "seed": 2})
-    res, _, _ = poisoning.run_simulation(2, n_iter=30, record_every=30)
-    assert rec == poisoning.summarise(res, 2)
-    assert isinstance(res, rg.GridResult)
+    rec = poisoning.simulation({"sim": 2, "n_iter": 30, "record_every": 30, "seed": 2, "commit": "abc"})
+    res, _, w_star = poisoning.run_simulation(2, n_iter=30, record_every=30, independent=True,
+                                              algorithms=poisoning.PAPER_ALGORITHMS)
+    assert rec == poisoning.summarise(res, 2, w_star)
+    assert isinstance(res, rg.GridResult) and res.algorithms == poisoning.PAPER_ALGORITHMS
+    assert set(rec["sgd"]) >= {"final_cosine", "final_norm_ratio"}
+
+
+def test_ch3_independent_streams_differ_per_setting_and_algorithm():
+    """Shared stream: two settings with the same attack level have identical curves; independent
+    streams: they differ, and each algorithm reads a stream of its own."""
+    res, _, _ = poisoning.run_simulation(1, n_iter=60, n=10, r=3, k=2, b=4, record_every=30,
+                                         algorithms=("tron", "tron"), independent=True)
+    assert not np.allclose(res.errors[0], res.errors[1])
+    shared, _, _ = poisoning.run_simulation(1, n_iter=60, n=10, r=3, k=2, b=4, record_every=30,
+                                            algorithms=("tron", "tron"))
+    np.testing.assert_array_equal(shared.errors[0], shared.errors[1])
+    # settings 0 (theta = 0) of the independent run differs from the shared one (other streams)
+    assert not np.allclose(res.errors[0, 1:], shared.errors[0, 1:])
+
+
+def test_ch3_law_labels_and_loading_results(tmp_path):
+    assert poisoning.law_label(3) == "Laplace(0, 2)" and poisoning.law_label(8) == "Student-t(4)"
+    assert poisoning.load_paper_results(tmp_path / "missing") == {}
+    from dlmath.sweep import run_sweep
+
+    settings = [{"sim": 2, "n_iter": 20, "record_every": 10, "seed": 2, "commit": "x"}]
+    run_sweep(poisoning.simulation, settings, tmp_path, backend="serial", progress=False)
+    found = poisoning.load_paper_results(tmp_path)
+    assert list(found) == [2] and found[2]["result"]["iterations"] == [0, 10, 20]
+    with pytest.raises(ValueError, match="sim"):
+        poisoning.law_label(0)
 
 
 # ---------------------------------------------------------------- Chapter 5: autoencoder study

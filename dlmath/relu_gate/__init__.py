@@ -28,6 +28,8 @@ The algorithms (:prf:ref:`alg-ch3-tron`, :prf:ref:`alg-ch3-neurotron`,
 algorithms in one batched array operation per iteration; its ``implementation="loop"`` is the
 plain per-setting, per-sample reference that draws exactly the same random numbers. The paper's
 eight simulations (their grids and summaries) are :mod:`dlmath.studies.ch3_poisoning`.
+:func:`track_iterates`, :func:`classify_runs` and :func:`spurious_scale` show where SGD gets
+trapped (near :math:`-c_*w_*`, not at a dead net).
 """
 
 
@@ -48,7 +50,13 @@ from ._model import (
     sgd_step,
     tron_step,
 )
-from ._noisy_gd import NoisyGDResult, noisy_gd, noisy_gd_radius
+from ._noisy_gd import (
+    NoisyGDResult,
+    noisy_gd,
+    noisy_gd_radius,
+    noisy_gd_stationary_bound,
+    positive_curvature,
+)
 from ._simulate import GridResult, simulate_grid
 from ._theory import (
     best_step_size,
@@ -56,6 +64,14 @@ from ._theory import (
     correlated_bias,
     expected_tron_direction,
     poisoning_floor,
+)
+from ._trapping import (
+    TRAP_LABELS,
+    Trajectories,
+    classify_runs,
+    final_geometry,
+    spurious_scale,
+    track_iterates,
 )
 
 __all__ = [
@@ -83,5 +99,13 @@ __all__ = [
     "NoisyGDResult",
     "noisy_gd",
     "noisy_gd_radius",
+    "positive_curvature",
+    "noisy_gd_stationary_bound",
     "fit_tron",
+    "TRAP_LABELS",
+    "final_geometry",
+    "classify_runs",
+    "spurious_scale",
+    "Trajectories",
+    "track_iterates",
 ]

@@ -172,9 +172,13 @@ def _check_wX(net: DepthTwoNet, w, X) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _preacts(net: DepthTwoNet, w: np.ndarray, X: np.ndarray) -> np.ndarray:
-    """:math:`w^\\top A_j x_i`, shape ``w.shape[:-1] + (b, k)``."""
-    AX = np.einsum("krn,bn->bkr", net.filters, X)
-    return np.einsum("bkr,...r->...bk", AX, w)
+    """:math:`w^\\top A_j x_i`, shape ``w.shape[:-1] + (b, k)``.
+
+    :math:`w^\\top A_j` is formed first (``k n`` numbers per weight vector), which is far
+    cheaper than all the :math:`A_jx_i` when there are fewer weight vectors than samples.
+    """
+    wA = np.einsum("krn,...r->...kn", net.filters, w)
+    return np.einsum("...kn,bn->...bk", wA, X)
 
 
 def net_output(net: DepthTwoNet, w, X) -> np.ndarray:

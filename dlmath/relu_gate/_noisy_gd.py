@@ -72,3 +72,45 @@ def noisy_gd_radius(X, y, w0, *, eta: float, beta_inv: float, n_iter: int, delta
         raise ValueError("y must be nonnegative (labels of a ReLU gate)")
     C = 3 * np.mean(y**2) + 2 * X.shape[1] / beta_inv
     return float(np.sqrt((w0 @ w0 + eta * n_iter * C) / delta))
+
+
+def positive_curvature(X, *, n_starts: int = 256, n_steps: int = 300, seed: int = 0) -> float:
+    """Estimate :math:`\\lambda_+ = \\min_{\\|u\\|=1}\\frac1m\\sum_i\\sigma(u^\\top x_i)^2` by projected
+    gradient descent on the sphere from ``n_starts`` random starts (the objective is
+    continuously differentiable and piecewise quadratic).
+
+    The value returned is attained at a unit vector, so it is an **upper** estimate of
+    :math:`\\lambda_+`, and :func:`noisy_gd_stationary_bound` computed from it is at most the true
+    bound: a check against it is stricter than the theorem. :math:`\\lambda_+ = 0` exactly when
+    the data lie in a closed half-space.
+    """
+    X = as_float_array(X, "X", ndim=2, min_size=1)
+    n_starts = check_int(n_starts, "n_starts", min_value=1)
+    n_steps = check_int(n_steps, "n_steps", min_value=1)
+    rng = as_generator(seed)
+    m = X.shape[0]
+    U = rng.standard_normal((n_starts, X.shape[1]))
+    U /= np.linalg.norm(U, axis=1, keepdims=True)
+    lr = 0.5 / np.linalg.eigvalsh(X.T @ X / m)[-1]  # 1/(2L) for the smooth quadratic pieces
+    for _ in range(n_steps):
+        a = relu(U @ X.T)
+        U = U - lr * (2 * a @ X / m)
+        U /= np.linalg.norm(U, axis=1, keepdims=True)
+    return float(np.min(np.mean(relu(U @ X.T) ** 2, axis=1)))
+
+
+def noisy_gd_stationary_bound(X, y, w0, *, beta_inv: float, lam_plus: float) -> float:
+    """:math:`V=\\max(\\|w_0\\|^2, 2C/\\lambda_+)` with :math:`C=3\\bar Y+2n/\\beta_{\\rm inv}`: a bound
+    on :math:`E\\|w_t\\|^2` for every :math:`t` of :func:`noisy_gd` (when
+    :math:`\\eta\\max_i\\|x_i\\|^2\\le1`), from the sharper drift inequality
+    :math:`E[\\|w_{t+1}\\|^2\\mid w_t]\\le\\|w_t\\|^2-\\frac\\eta2S(w_t)+\\eta C` and
+    :math:`S(w)\\ge\\lambda_+\\|w\\|^2` (our derivation, the exercise of :prf:ref:`thm-ch3-noisy-ball`).
+    Unlike :func:`noisy_gd_radius` it does not grow with the number of steps."""
+    X, y = check_xy(X, y)
+    w0 = as_float_array(w0, "w0", shape=(X.shape[1],))
+    beta_inv = check_real(beta_inv, "beta_inv", low=0.0, low_inclusive=False)
+    lam_plus = check_real(lam_plus, "lam_plus", low=0.0, low_inclusive=False)
+    if np.any(y < 0):
+        raise ValueError("y must be nonnegative (labels of a ReLU gate)")
+    C = 3 * np.mean(y**2) + 2 * X.shape[1] / beta_inv
+    return float(max(w0 @ w0, 2 * C / lam_plus))

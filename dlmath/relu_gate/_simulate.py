@@ -160,14 +160,6 @@ def _filter_basis(filters: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return U[:, :p] * sv[:p], Vt[:p].reshape((p,) + filters.shape[1:])
 
 
-def _batched_matvec(coef: np.ndarray, rows: np.ndarray, independent: bool) -> np.ndarray:
-    """:math:`\\sum_j` ``coef[s, j] * rows[s, j, :]``; ``rows`` has one slice shared by all ``s``
-    unless ``independent`` (then one GEMM replaces ``S`` small products)."""
-    if independent:
-        return np.einsum("sj,sjr->sr", coef, rows)
-    return coef @ rows[0]
-
-
 def _stream(spec: _GridSpec) -> Iterator[tuple[np.ndarray, ...]]:
     """Random numbers chunk by chunk: inputs ``(c, S_x, b, n)``, attack uniforms ``(c, S_x, b)``
     in [0,1) and magnitudes ``(c, S_x, b)`` in [-1,1), from ``default_rng(spec.seed)``. Both
@@ -175,13 +167,16 @@ def _stream(spec: _GridSpec) -> Iterator[tuple[np.ndarray, ...]]:
 
     The chunk length depends only on the sizes (it bounds the memory of the batched simulator's
     precomputed :math:`A_jx` to a few million numbers), so both implementations see the same stream.
+    Every chunk is drawn whole (the last one is cut after drawing), so a shorter run reads a
+    prefix of a longer run's stream: its first iterations are the same.
     """
     rng, net, S_x, b = np.random.default_rng(spec.seed), spec.net, spec.S_x, spec.b
     chunk = max(1, min(_CHUNK, 2_000_000 // (S_x * b * net.k * net.r)))
     for start in range(0, spec.n_iter, chunk):
         c = min(chunk, spec.n_iter - start)
-        X = sample_inputs(spec.dist, (c, S_x, b, net.n), rng, **spec.dist_kw)
-        yield X, rng.random((c, S_x, b)), rng.uniform(-1.0, 1.0, (c, S_x, b))
+        X = sample_inputs(spec.dist, (chunk, S_x, b, net.n), rng, **spec.dist_kw)
+        U, V = rng.random((chunk, S_x, b)), rng.uniform(-1.0, 1.0, (chunk, S_x, b))
+        yield X[:c], U[:c], V[:c]
 
 
 def simulate_grid(
@@ -239,45 +234,50 @@ def simulate_grid(
 
 
 def _grid_batched(spec: _GridSpec, W: np.ndarray, errors: np.ndarray) -> None:
-    """The batched loop of :func:`simulate_grid`; fills ``W`` and ``errors`` in place."""
-    net, S_x, b, algorithms, independent = spec.net, spec.S_x, spec.b, spec.algorithms, spec.independent
+    """The batched loop of :func:`simulate_grid`; fills ``W`` and ``errors`` in place.
+
+    Everything is computed through the filter basis (:func:`_filter_basis`,
+    :math:`A_j=\\sum_l B_{jl}F_l`): per sample only the ``p`` vectors :math:`F_lx` are formed
+    (``p = 2`` for the experiments' filters instead of ``k``), pre-activations are
+    :math:`w^\\top A_jx = \\sum_l B_{jl}\\,w^\\top F_lx`, :math:`Mx = \\sum_l \\bar B_l F_lx` and an
+    SGD step :math:`\\sum_{i,j} g_{ij}A_jx_i = \\sum_{i,l}(gB)_{il}F_lx_i`.
+    """
+    net, b, algorithms, independent = spec.net, spec.b, spec.algorithms, spec.independent
     w_star, betas, thetas, rec = spec.w_star, spec.betas, spec.thetas, spec.records
     k, r, n, q = net.k, net.r, net.n, net.q
-    S, n_alg, eta_b, f_scale = spec.S, len(algorithms), spec.eta / b, q / k
+    S, eta_b, f_scale = spec.S, spec.eta / b, q / k
     B, F = _filter_basis(net.filters)  # A_j = sum_l B[j, l] F_l, with few F_l
-    M, ones_k = net.M, np.full(k, f_scale)
+    p = F.shape[0]
+    b_mean = B.mean(axis=0)  # M = sum_l b_mean[l] F_l
+    sub = "sbpr" if independent else "bpr"  # one shared slice of inputs unless independent
     j_rec, t = 1, 0
     for X, U, V in _stream(spec):
-        c = X.shape[0]
-        FX = (X.reshape(-1, n) @ F.reshape(-1, n).T).reshape(c, S_x, b, F.shape[0], r)
-        Z = np.matmul(B, FX).reshape(c, S_x, b * k, r)  # rows (i, j): A_j x_i
-        MX = X @ M.T  # (c, S_x, b, r)
-        pre_star = np.einsum("csjr,sr->csj", Z, w_star) if independent else Z[:, 0] @ w_star.T
-        y_clean = (
-            f_scale * relu(pre_star).reshape(c, b, k, S).sum(2).transpose(0, 2, 1)
-            if not independent
-            else f_scale * relu(pre_star).reshape(c, S, b, k).sum(-1)
-        )
+        c, S_x = X.shape[0], X.shape[1]
+        FX = (X.reshape(-1, n) @ F.reshape(-1, n).T).reshape(c, S_x, b, p, r)
+        MX = np.einsum("csbpr,p->csbr", FX, b_mean)  # M x_i
+        u_star = np.einsum("csbpr,sr->csbp", FX, w_star) if independent else np.einsum(
+            "cbpr,sr->csbp", FX[:, 0], w_star)  # fmt: skip
+        y_clean = f_scale * relu(u_star @ B.T).sum(-1)  # (c, S, b)
         mask = U < betas[:, None]  # (c, S, b) by broadcasting
         Y = y_clean + attack_noise(
             spec.attack, thetas[:, None], mask, uniforms=V, X=X, direction=spec.direction
         )
         for ci in range(c):
-            Zt = Z[ci]  # (S_x, b*k, r)
-            pre = np.einsum("sjr,asr->asj", Zt, W) if independent else W @ Zt[0].T
-            act = pre > 0
-            res = Y[ci] - relu(pre).reshape(n_alg, S, b, k) @ ones_k  # (n_alg, S, b)
+            FXt = FX[ci] if independent else FX[ci, 0]
+            pre = np.einsum(f"{sub},asr->asbp", FXt, W) @ B.T  # (n_alg, S, b, k)
+            res = Y[ci] - f_scale * relu(pre).sum(-1)  # (n_alg, S, b)
             for a, alg in enumerate(algorithms):
                 if alg == "tron":
-                    W[a] += eta_b * _batched_matvec(res[a], MX[ci], independent)
+                    rows = MX[ci] if independent else MX[ci, 0]
+                    W[a] += eta_b * np.einsum(f"sb,{sub[:-2]}r->sr", res[a], rows)
                     continue
-                coef = act[a].reshape(S, b, k)
+                act = pre[a] > 0  # (S, b, k)
                 if alg == "sgd":
-                    coef = coef * res[a][..., None]
+                    coef = (act * res[a][..., None]) @ B  # (S, b, p)
                 else:  # the public code: derivative of sample 1 used for every sample
-                    first = coef[:, :1] * res[a].sum(-1)[:, None, None]
-                    coef = np.concatenate([first, np.zeros_like(coef[:, 1:])], axis=1)
-                W[a] += (eta_b * f_scale) * _batched_matvec(coef.reshape(S, b * k), Zt, independent)
+                    coef = np.zeros((S, b, p))
+                    coef[:, 0] = (act[:, 0] * res[a].sum(-1)[:, None]) @ B
+                W[a] += (eta_b * f_scale) * np.einsum(f"sbp,{sub}->sr", coef, FXt)
             t += 1
             if j_rec < len(rec) and t == rec[j_rec]:
                 errors[..., j_rec] = np.linalg.norm(W - w_star, axis=-1)

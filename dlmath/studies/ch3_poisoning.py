@@ -17,10 +17,10 @@ from typing import Any
 import numpy as np
 
 from .. import relu_gate as rg
-from .._validate import check_instance, check_int, check_keys, check_real
+from .._validate import check_bool, check_instance, check_int, check_keys, check_real
 
-__all__ = ["THETA_GRID", "BETA_GRID", "PAPER_SIMS", "SETTINGS_KEYS", "run_simulation",
-           "summarise", "simulation"]
+__all__ = ["THETA_GRID", "BETA_GRID", "PAPER_SIMS", "PAPER_ALGORITHMS", "SETTINGS_KEYS",
+           "run_simulation", "summarise", "simulation"]
 
 
 #: The attack magnitudes :math:`\theta_*` swept by sims 1-4 (at :math:`\beta = 0.5`).
@@ -65,14 +65,19 @@ def run_simulation(
     algorithms: tuple[str, ...] | str = ("tron", "sgd"),
     attack: str = "alternating",
     record_every: int = 100,
+    independent: bool = False,
 ) -> tuple[rg.GridResult, rg.DepthTwoNet, np.ndarray]:
     """Run simulation ``sim`` (1-8) of :data:`PAPER_SIMS` as one batched
     :func:`dlmath.relu_gate.simulate_grid`.
 
     The defaults are the paper's settings; ``n``, ``r``, ``k``, ``n_iter`` and ``eta_factor``
     (multiplying the paper's step size) shrink it for quick runs. The net's filters and
-    :math:`w_*\\sim N(0, I_r)` are drawn from seed ``sim``; the data stream from seed ``sim`` too.
-    Returns the grid result, the net and :math:`w_*`.
+    :math:`w_*\\sim N(0, I_r)` are drawn from seed ``sim``. With ``independent=False`` every
+    setting and algorithm reads one data stream (seed ``sim``; common random numbers, cheap, but
+    then the floors of different settings are exactly proportional to each other); with
+    ``independent=True`` every (setting, algorithm) pair has its own stream, as in the public
+    experiment code (algorithm ``a`` reads seed ``100 * sim + a``, its settings independent
+    streams of it). Returns the grid result, the net and :math:`w_*`.
     """
     sim = check_int(sim, "sim", min_value=1, max_value=8)
     cfg = PAPER_SIMS[sim]
@@ -81,23 +86,37 @@ def run_simulation(
     rng = np.random.default_rng(sim)
     net = rg.make_depth2_net(n, r, k, rng)
     w_star = rng.standard_normal(net.r)
-    res = rg.simulate_grid(
-        net, w_star, n_iter=n_iter, b=b, eta=cfg["eta"] * eta_factor, betas=cfg["betas"],
-        thetas=cfg["thetas"], algorithms=algorithms, attack=attack, dist=cfg["dist"],
-        record_every=record_every, seed=sim, **cfg["dist_kw"],
+    kw = dict(n_iter=n_iter, b=b, eta=cfg["eta"] * eta_factor, betas=cfg["betas"],
+              thetas=cfg["thetas"], attack=attack, dist=cfg["dist"], record_every=record_every,
+              **cfg["dist_kw"])  # fmt: skip
+    if not check_bool(independent, "independent"):
+        return rg.simulate_grid(net, w_star, algorithms=algorithms, seed=sim, **kw), net, w_star
+    algorithms = (algorithms,) if isinstance(algorithms, str) else tuple(algorithms)
+    parts = [rg.simulate_grid(net, w_star, algorithms=alg, independent=True, seed=100 * sim + a, **kw)
+             for a, alg in enumerate(algorithms)]  # fmt: skip
+    first = parts[0]
+    res = rg.GridResult(
+        np.concatenate([p.errors for p in parts]), first.iterations, algorithms, first.betas,
+        first.thetas, np.concatenate([p.w_final for p in parts]),
     )  # fmt: skip
     return res, net, w_star
 
 
 
-#: The keys of a :func:`simulation` settings dictionary (``seed`` is the simulation number).
-SETTINGS_KEYS = ("sim", "n_iter", "record_every", "seed")
+#: The keys of a :func:`simulation` settings dictionary (``seed`` is the simulation number;
+#: ``commit``, optional, is the git commit of the code that ran it, recorded with the result).
+SETTINGS_KEYS = ("sim", "n_iter", "record_every", "seed", "commit")
+#: The algorithms of the paper-scale runs: Neuro-Tron, SGD, and SGD as in the public code.
+PAPER_ALGORITHMS = ("tron", "sgd", "sgd_first_sample")
 
 
-def summarise(res: rg.GridResult, sim: int) -> dict[str, Any]:
+def summarise(res: rg.GridResult, sim: int, w_star=None) -> dict[str, Any]:
     """The JSON numbers kept of one simulation: the swept values, the recorded iterations and,
     per algorithm, the final errors, the error floors (root-mean-square error over the last
-    quarter, :meth:`dlmath.relu_gate.GridResult.plateau`) and the log10-error curves."""
+    quarter, :meth:`dlmath.relu_gate.GridResult.plateau`) and the log10-error curves; with
+    ``w_star``, also the cosine :math:`\\cos(w_T, w_*)` and the ratio :math:`\\|w_T\\|/\\|w_*\\|`
+    of each final iterate (``None`` where it is not finite), which tell a trapped run
+    (:func:`dlmath.relu_gate.classify_runs`) from a converged one."""
     check_instance(res, "res", rg.GridResult)
     cfg = PAPER_SIMS[check_int(sim, "sim", min_value=1, max_value=8)]
     values = res.thetas if cfg["sweep"] == "theta" else res.betas
@@ -108,18 +127,54 @@ def summarise(res: rg.GridResult, sim: int) -> dict[str, Any]:
     }
     for a, alg in enumerate(res.algorithms):
         out[alg] = {
-            "final_error": res.final(alg).tolist(),
-            "floor_rms_last_quarter": res.plateau(alg).tolist(),
-            "log10_error": np.log10(np.maximum(res.errors[a], 1e-300)).tolist(),
+            "final_error": _finite_or_none(res.final(alg)),
+            "floor_rms_last_quarter": _finite_or_none(res.plateau(alg)),
+            "log10_error": [_finite_or_none(np.log10(np.maximum(e, 1e-300))) for e in res.errors[a]],
         }
+        if w_star is not None:
+            cos, ratio = rg.final_geometry(res.w_final[a], w_star)
+            out[alg]["final_cosine"] = _finite_or_none(cos)
+            out[alg]["final_norm_ratio"] = _finite_or_none(ratio)
     return out
 
 
+def _finite_or_none(x: np.ndarray) -> list:
+    """A list with ``None`` for every non-finite entry (JSON has no inf or nan)."""
+    x = np.asarray(x, dtype=float)
+    return [float(v) if np.isfinite(v) else None for v in x]
+
+
 def simulation(settings: dict[str, Any]) -> dict[str, Any]:
-    """Run one paper simulation from its settings (keys :data:`SETTINGS_KEYS`, all required;
-    an unknown key is an error) and :func:`summarise` it."""
-    s = check_keys(settings, "settings", SETTINGS_KEYS, required=SETTINGS_KEYS)
+    """Run one paper simulation from its settings (keys :data:`SETTINGS_KEYS`; all but
+    ``commit`` required; an unknown key is an error) with independent data per setting and
+    algorithm and the three :data:`PAPER_ALGORITHMS`, and :func:`summarise` it."""
+    required = tuple(k for k in SETTINGS_KEYS if k != "commit")
+    s = check_keys(settings, "settings", SETTINGS_KEYS, required=required)
     if s["seed"] != s["sim"]:
         raise ValueError(f"settings['seed'] must equal settings['sim'] (the paper's seeding), got {s}")
-    res, _, _ = run_simulation(s["sim"], n_iter=s["n_iter"], record_every=s["record_every"])
-    return summarise(res, s["sim"])
+    res, _, w_star = run_simulation(s["sim"], n_iter=s["n_iter"], record_every=s["record_every"],
+                                    algorithms=PAPER_ALGORITHMS, independent=True)  # fmt: skip
+    return summarise(res, s["sim"], w_star)
+
+
+_LAW_NAMES = {"normal": "N(0, {s:g}²)", "laplace": "Laplace(0, {s:g})", "student_t": "Student-t({df:g})"}
+
+
+def law_label(sim: int) -> str:
+    """The input law of simulation ``sim`` in words, for titles (``"Laplace(0, 2)"``)."""
+    cfg = PAPER_SIMS[check_int(sim, "sim", min_value=1, max_value=8)]
+    kw = {"s": 1.0, "df": 4.0} | {("s" if k == "scale" else k): v for k, v in cfg["dist_kw"].items()}
+    return _LAW_NAMES[cfg["dist"]].format(**kw)
+
+
+def load_paper_results(folder) -> dict[int, dict[str, Any]]:
+    """The committed paper-scale records of :func:`simulation` in ``folder`` (written by
+    ``scripts/ch3_full_sims.py``), by simulation number; empty when there are none. Records of
+    an older format (without the first-sample variant) are skipped."""
+    from ..sweep import load_results
+
+    out: dict[int, dict[str, Any]] = {}
+    for rec in load_results(folder):
+        if rec.get("function", "").endswith(":simulation") and "sgd_first_sample" in rec["result"]:
+            out[int(rec["settings"]["sim"])] = rec
+    return dict(sorted(out.items()))
