@@ -45,6 +45,8 @@ package whose name starts with ``_`` is private: its names are re-exported by it
   torch classifiers (RMS, KL from log-probabilities, the public code's ``kl_div`` as reference).
 * :mod:`dlmath.elasticity_ridge` (appendix): ridge regression on random ReLU features, gradient
   flow and S_rel(t) in closed form, the phase boundary.
+* :mod:`dlmath.optim_examples` (Ch. 5): the bias-correction schedule, NAG against gradient
+  descent on ill-conditioned quadratics, Reddi et al.'s ADAM counterexample.
 
 **Studies**
 
@@ -55,6 +57,7 @@ package whose name starts with ``_`` is private: its names are re-exported by it
   table records, committed results.
 * :mod:`dlmath.studies.elasticity` (appendix): the classification protocol (S_rel by class
   pair along training) and a BatchNorm-free ResNet-18 for full scale.
+* :mod:`dlmath.studies.ch5_evidence` (Ch. 5): the evidence scale of that study, over seeds.
 
 Modules are imported on demand (``from dlmath import relu_gate as rg``) so that
 ``import dlmath`` stays fast.

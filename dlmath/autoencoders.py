@@ -79,8 +79,8 @@ def _images(source: str) -> tuple[np.ndarray, np.ndarray | None, str]:
     if source == "mnist_5k":
         ds = data.load_mnist_5k()
         return ds.X.reshape(len(ds.X), -1), None, ds.source
-    train = data.load_fashion_mnist("train")
-    test = data.load_fashion_mnist("test")
+    load = data.load_mnist if source == "mnist" else data.load_fashion_mnist
+    train, test = load("train"), load("test")
     return train.X.reshape(len(train.X), -1), test.X.reshape(len(test.X), -1), train.source
 
 
@@ -95,11 +95,12 @@ def load_autoencoder_data(
     """Training and test images as float tensors of shape (n, 784) with pixels in [0, 1].
 
     ``source="mnist_5k"``: the 5,000 real MNIST digits, shuffled with ``seed`` and split into
-    4,000 training and 1,000 test images. ``source="fashion_mnist"``: Fashion-MNIST's own
-    60,000/10,000 split. ``n_train``/``n_test`` keep the first images of each (after the
+    4,000 training and 1,000 test images. ``source="mnist"`` (the IDX files named by
+    ``DLMATH_MNIST_DIR``, :func:`dlmath.data.load_mnist`) and ``"fashion_mnist"``: the data
+    set's own 60,000/10,000 split. ``n_train``/``n_test`` keep the first images of each (after the
     shuffle). Returns ``(X_train, X_test, description)``.
     """
-    source = check_choice(source, "source", ("mnist_5k", "fashion_mnist"))
+    source = check_choice(source, "source", ("mnist_5k", "mnist", "fashion_mnist"))
     seed = check_int(seed, "seed", min_value=0)
     X, X_test, desc = _images(source)
     if X_test is None:

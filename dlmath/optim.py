@@ -690,6 +690,7 @@ def run_stochastic_rmsprop(
     beta2: float,
     xi: float,
     seed: int = 0,
+    per_run: bool = False,
 ) -> np.ndarray:
     r"""Stochastic RMSProp (:prf:ref:`thm-ch5-rmsprop-stoch`) on
     :math:`f = \frac1k\sum_i f_i`, ``n_runs`` independent runs advanced together.
@@ -699,7 +700,8 @@ def run_stochastic_rmsprop(
     ``seed``), takes the gradient of ``loss(x, i)`` (the sum over runs of
     :math:`f_{i_s}(x_s)`) and makes one :class:`RMSProp` step. Returns, for
     :math:`t = 0,\dots,T-1`, the mean over runs of :math:`\|\nabla f(x_t)\|^2`, with
-    ``full_grad_sq(x)`` giving that squared norm for each row.
+    ``full_grad_sq(x)`` giving that squared norm for each row; with ``per_run=True`` the
+    array of shape ``(T, n_runs)`` of every run's value instead (for intervals over runs).
     """
     check_callable(loss, "loss")
     check_callable(full_grad_sq, "full_grad_sq")
@@ -710,11 +712,12 @@ def run_stochastic_rmsprop(
     gen = torch.Generator().manual_seed(check_int(seed, "seed", min_value=0))
     x = start.repeat(n_runs, 1).clone().requires_grad_(True)
     opt = RMSProp([x], lr=lr, beta2=beta2, xi=xi)
-    curve = np.empty(n_steps)
+    per_run = check_bool(per_run, "per_run")
+    curve = np.empty((n_steps, n_runs))
     for t in range(n_steps):
         with torch.no_grad():
-            curve[t] = full_grad_sq(x).mean().item()
+            curve[t] = full_grad_sq(x).detach().numpy()
         opt.zero_grad()
         loss(x, torch.randint(n_components, (n_runs,), generator=gen)).backward()
         opt.step()
-    return curve
+    return curve if per_run else curve.mean(axis=1)

@@ -94,3 +94,21 @@ def test_run_stochastic_rmsprop_with_one_component_is_deterministic_rmsprop():
         optim.run_stochastic_rmsprop(1, full_grad_sq, start, 1, 3, n_runs=1, lr=0.1, beta2=0.9, xi=0.1)
     with pytest.raises(ValueError, match="n_steps"):
         optim.run_stochastic_rmsprop(loss, full_grad_sq, start, 1, 0, n_runs=1, lr=0.1, beta2=0.9, xi=0.1)
+
+
+def test_run_stochastic_rmsprop_per_run_is_the_mean_decomposed():
+    a = torch.tensor([0.0, 0.0, 3.0], dtype=torch.float64)
+
+    def loss(x, i):
+        return 0.5 * ((x[:, 0] - a[i]) ** 2).sum()
+
+    def grad_sq(x):
+        return (x[:, 0] - 1.0) ** 2
+
+    kw = dict(n_runs=6, lr=0.05, beta2=0.9, xi=1e-3, seed=3)
+    start = torch.tensor([2.0], dtype=torch.float64)
+    mean = optim.run_stochastic_rmsprop(loss, grad_sq, start, 3, 40, **kw)
+    per = optim.run_stochastic_rmsprop(loss, grad_sq, start, 3, 40, per_run=True, **kw)
+    assert per.shape == (40, 6)
+    assert np.allclose(per.mean(axis=1), mean)
+    assert per[-1].std() > 0  # the runs draw their own components

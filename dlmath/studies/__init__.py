@@ -4,4 +4,5 @@ lines over these modules; committed results live beside the chapter (``chapters/
 
 * :mod:`dlmath.studies.ch3_poisoning`: Chapter 3, the eight Neuro-Tron data-poisoning simulations.
 * :mod:`dlmath.studies.ch5_autoencoders`: Chapter 5, ADAM, RMSProp and NAG on ReLU autoencoders.
+* :mod:`dlmath.studies.ch5_evidence`: Chapter 5, that study's evidence scale over seeds.
 """

@@ -12,6 +12,7 @@ summarise the records.
 from __future__ import annotations
 
 import math
+import os
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ import numpy as np
 import torch
 
 from .. import autoencoders as ae
-from .. import config, optim
+from .. import config, data, optim
 from .._validate import check_choice, check_instance, check_int, check_keys
 from ..sweep import load_results, run_sweep
 
@@ -89,19 +90,20 @@ STUDY_SCALES: dict[str, dict[str, Any]] = {
                   width=16, depths=(3,), batch_sizes=(None, 100), n_steps=150, eval_every=25,
                   lrs={"adam": (3e-3, 1e-2), "nag": (3e-3, 1e-2)}, xis=(1e-8, 1e-1),
                   hessian_every=50, hessian_n=100, lanczos_ncv=40, hessian_depths=(3,),
-                  hessian_batch_sizes=(None,)),
+                  hessian_batch_sizes=(None,), hessian_seeds=(0,)),
     "default": dict(source="mnist_5k", n_train=500, n_train_full_batch=500, n_test=1000,
                     width=32, depths=(1, 3, 5), batch_sizes=(None, 100), n_steps=200,
                     eval_every=25, lrs={"adam": (1e-3, 3e-3, 1e-2), "nag": (1e-3, 3e-3, 1e-2)},
                     xis=(1e-8, 1e-4, 1e-1), hessian_every=50, hessian_n=200, lanczos_ncv=80,
-                    hessian_depths=(3,), hessian_batch_sizes=(None,)),
+                    hessian_depths=(3,), hessian_batch_sizes=(None,), hessian_seeds=(0, 1, 2)),
     "full": dict(source="fashion_mnist", n_train=60_000, n_train_full_batch=10_000,
                  n_test=10_000, width=1000, depths=(1, 3, 5), batch_sizes=(None, 100),
                  n_steps=10_000, eval_every=250,
                  lrs={"adam": (1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2),
                       "nag": (1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2)},
                  xis=(1e-8, 1e-4, 1e-1), hessian_every=1000, hessian_n=1000, lanczos_ncv=40,
-                 hessian_depths=(1, 3, 5), hessian_batch_sizes=(None, 100)),
+                 hessian_depths=(1, 3, 5), hessian_batch_sizes=(None, 100),
+                 hessian_seeds=(0, 1, 2)),
 }
 
 #: The optimizer settings compared in the main grid (the paper's beta_1 and momentum values).
@@ -119,10 +121,12 @@ def config_label(settings: dict[str, Any]) -> str:
     name = settings.get("optimizer")
     s = dict(optim.spec_defaults(name), **settings)
     if name == "adam":
-        return f"ADAM b1={s['beta1']} xi={s['xi']:.0e}"
+        bc = " bias-corrected" if s.get("bias_correction") else ""
+        return f"ADAM b1={s['beta1']} xi={s['xi']:.0e}{bc}"
     if name == "rmsprop":
-        return f"RMSProp b2={s['beta2']} xi={s['xi']:.0e}"
-    return f"NAG mu={s['momentum']}"
+        return f"RMSProp b2={s['beta2']} xi={s['xi']:.0e} ({s['xi_placement']})"
+    form = " look-ahead" if s.get("form") == "lookahead" else ""
+    return f"NAG mu={s['momentum']}{form}"
 
 
 def regime_label(batch_size: int | None) -> str:
@@ -137,11 +141,15 @@ def study_settings(scale: str, *, seeds: tuple[int, ...] = (0,), device: str | N
     Returns ``{"main": [...], "xi": [...], "hessian": []}``: ``main`` is depths x batch regimes
     x :data:`STUDY_CONFIGS` x learning rates x ``seeds``; ``xi`` runs ADAM with
     :math:`\\beta_1 = 0.99` at the extra values of :math:`\\xi` on the 3-hidden-layer net with
-    mini-batches. Hessian tracking is added afterwards, on the best runs (see
-    :func:`with_hessian`). ``device`` (e.g. ``"cpu"``) is stored in every setting if given.
+    mini-batches. At ``full`` scale the data are Fashion-MNIST unless ``DLMATH_MNIST_DIR``
+    names the MNIST IDX files (:func:`dlmath.data.load_mnist`). Hessian tracking is
+    added afterwards, on the best runs (see :func:`with_hessian`). ``device`` (e.g.
+    ``"cpu"``) is stored in every setting if given.
     """
     cfg = STUDY_SCALES[check_choice(scale, "scale", tuple(STUDY_SCALES))]
     common = {k: cfg[k] for k in ("source", "n_test", "width", "n_steps", "eval_every")}
+    if scale == "full" and os.environ.get(data.MNIST_ENV, "").strip():
+        common["source"] = "mnist"  # the paper's data, when the user has the IDX files
     if device is not None:
         common["device"] = device
 
@@ -192,17 +200,20 @@ def run_study(scale: str, out_dir, *, seeds: tuple[int, ...] = (0,), device: str
     Three sweeps, each resumable in its own sub-folder of ``out_dir``: ``main`` and ``xi``
     (:func:`study_settings`), then ``hessian``: the best run (:func:`best_runs`) of every
     optimizer setting, for the scale's ``hessian_depths`` and ``hessian_batch_sizes``, re-run
-    with :math:`\\lambda_{\\min}` tracking. ``sweep_kwargs`` go to ``run_sweep`` (``backend``,
-    ``n_jobs``, ``address``, ...). Returns ``{"main", "xi", "hessian"}`` lists of records.
+    with :math:`\\lambda_{\\min}` tracking for each of the scale's ``hessian_seeds``.
+    ``sweep_kwargs`` go to ``run_sweep`` (``backend``, ``n_jobs``, ``address``, ...).
+    Returns ``{"main", "xi", "hessian"}`` lists of records.
     """
     cfg = STUDY_SCALES[check_choice(scale, "scale", tuple(STUDY_SCALES))]
     grids = study_settings(scale, seeds=seeds, device=device)
     out = Path(out_dir)
     res = {k: run_sweep(run_experiment, grids[k], out / k, **sweep_kwargs) for k in ("main", "xi")}
     best = best_runs(res["main"])
-    todo = [with_hessian(r["settings"], scale) for (d, reg, _), r in sorted(best.items())
+    todo = [with_hessian(dict(r["settings"], seed=seed), scale)
+            for (d, reg, _), r in sorted(best.items())
             if d in cfg["hessian_depths"]
-            and reg in {regime_label(b) for b in cfg["hessian_batch_sizes"]}]
+            and reg in {regime_label(b) for b in cfg["hessian_batch_sizes"]}
+            for seed in cfg["hessian_seeds"]]
     res["hessian"] = run_sweep(run_experiment, todo, out / "hessian", **sweep_kwargs)
     return res
 

@@ -1,0 +1,61 @@
+"""Run Chapter 5's evidence scale (``mid``) and write one JSON file per run.
+
+    python scripts/ch5_mid_sweep.py                  # the committed slice, one process
+    python scripts/ch5_mid_sweep.py --slices all     # every slice of MID_GRID
+    python scripts/ch5_mid_sweep.py --n-jobs 4       # joblib, four processes
+
+The design is :data:`dlmath.studies.ch5_evidence.MID_GRID`; each slice runs in two stages
+(:func:`dlmath.studies.ch5_evidence.mid_settings`): every learning rate with seed 0, then
+the other seeds at each optimizer's stage-1 optimum and its two neighbours. Everything goes
+through :func:`dlmath.sweep.run_sweep`, so an interrupted sweep resumes where it stopped.
+Results land in ``chapters/05_adaptive_methods/results/ae_mid/``, where
+``03_autoencoders_vs_nag.ipynb`` plots them; commit them as written, never edited. Commit
+the code first: each record stores the git commit that ran it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from dlmath.studies import ch5_autoencoders as aes
+from dlmath.studies import ch5_evidence as ev
+from dlmath.sweep import run_sweep
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_OUT = ROOT / "chapters" / "05_adaptive_methods" / "results" / "ae_mid"
+
+
+def slice_dir(out: Path, slice_: tuple) -> Path:
+    n_hidden, bs, n_cfg = slice_
+    return out / f"h{n_hidden}_{'full' if bs is None else f'b{bs}'}_c{n_cfg}"
+
+
+def run_slice(slice_: tuple, out: Path, **kw) -> list[dict]:
+    """Both stages of one slice; returns all its records."""
+    d = slice_dir(out, slice_)
+    recs = run_sweep(ev.run_mid_experiment, ev.mid_settings(1, slice_), d, **kw)
+    by = ev.group_records(recs)
+    best = {aes.config_label(opt): ev.interior_optimum(by[aes.config_label(opt)], lrs)["lr"]
+            for opt, lrs in ev.MID_CONFIGS[: slice_[2]]}
+    return run_sweep(ev.run_mid_experiment, ev.mid_settings(2, slice_, best_lr=best), d, **kw)
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    p.add_argument("--slices", choices=["first", "all"], default="first")
+    p.add_argument("--n-jobs", type=int, default=1, help="joblib processes (1: serial)")
+    args = p.parse_args(argv)
+    kw = {"backend": "serial" if args.n_jobs == 1 else "joblib", "n_jobs": args.n_jobs,
+          "on_error": "warn"}
+    slices = [ev.SLICE] if args.slices == "first" else list(ev.MID_GRID["slices"])
+    for s in slices:
+        t0 = time.perf_counter()
+        recs = run_slice(tuple(s), args.out, **kw)
+        print(f"slice {s}: {len(recs)} records, {time.perf_counter() - t0:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
