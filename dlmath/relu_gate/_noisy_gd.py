@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._validate import as_float_array, as_generator, check_int, check_real, check_xy
-from ..relu_nets import relu  # the one rectifier of the package (not re-exported)
+from ..relu_nets._net import rectify as relu  # the package's one rectifier, unchecked in loops
 
 
 @dataclass

@@ -16,7 +16,7 @@ from .._validate import (
     check_int,
     check_real,
 )
-from ..relu_nets import relu  # the one rectifier of the package (not re-exported)
+from ..relu_nets._net import rectify as relu  # the package's one rectifier, unchecked in loops
 from ._model import ALGORITHMS, ATTACKS, DISTRIBUTIONS, DepthTwoNet, attack_noise, sample_inputs
 
 _CHUNK = 256  # at most this many iterations of random numbers are drawn at once
