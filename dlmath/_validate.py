@@ -98,16 +98,19 @@ def check_real(
     high: float | None = None,
     low_inclusive: bool = True,
     high_inclusive: bool = True,
+    allow_inf: bool = False,
 ) -> float:
-    """Return ``x`` as a finite ``float`` in the given interval, else raise."""
+    """Return ``x`` as a finite ``float`` in the given interval, else raise.
+
+    With ``allow_inf`` the infinities are accepted too (NaN never is)."""
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {type(x).__name__}")
     try:
         x = float(x)
     except OverflowError as exc:
         raise ValueError(f"{name} must be finite, got an integer beyond the float range") from exc
-    if not np.isfinite(x):
-        raise ValueError(f"{name} must be finite, got {x}")
+    if np.isnan(x) or (not allow_inf and not np.isfinite(x)):
+        raise ValueError(f"{name} must be {'a number' if allow_inf else 'finite'}, got {x}")
     if low is not None and (x < low or (x == low and not low_inclusive)):
         op = ">=" if low_inclusive else ">"
         raise ValueError(f"{name} must be {op} {low}, got {x}")

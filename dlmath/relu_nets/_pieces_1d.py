@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -52,14 +51,7 @@ class PWL1D:
 
 def _check_interval(lo, hi) -> tuple[float, float]:
     for v, name in ((lo, "lo"), (hi, "hi")):
-        if isinstance(v, bool) or not isinstance(v, numbers.Real):
-            raise TypeError(f"{name} must be a real number (or +-inf), got {type(v).__name__}")
-        try:
-            fv = float(v)
-        except OverflowError as exc:
-            raise ValueError(f"{name} must lie in the float64 range (or be +-inf)") from exc
-        if np.isnan(fv):
-            raise ValueError(f"{name} must be a real number (or +-inf), got nan")
+        check_real(v, name, allow_inf=True)  # lo and hi stay as given (Fractions in exact mode)
     if not float(lo) < float(hi):
         raise ValueError(f"lo must be < hi, got lo={lo}, hi={hi}")
     return lo, hi
