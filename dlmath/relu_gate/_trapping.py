@@ -87,7 +87,7 @@ class Trajectories:
     """Iterates of independent runs of one algorithm, recorded every few iterations.
 
     ``W[s, j]`` is the iterate of run ``s`` after ``iterations[j]`` updates; ``w_star[s]`` its
-    truth. :attr:`cosine` and :attr:`norm_ratio` are :func:`final_geometry` along the way.
+    truth. ``cosine`` and ``norm_ratio`` are :func:`final_geometry` along the way.
     """
 
     iterations: np.ndarray

@@ -106,7 +106,7 @@ def run_simulation(
 #: The keys of a :func:`simulation` settings dictionary (``seed`` is the simulation number;
 #: ``commit``, optional, is the git commit of the code that ran it, recorded with the result).
 SETTINGS_KEYS = ("sim", "n_iter", "record_every", "seed", "commit")
-#: The algorithms of the paper-scale runs: Neuro-Tron, SGD, and SGD as in the public code.
+#: The three algorithms run at paper scale (Neuro-Tron, SGD, and SGD as in the public code).
 PAPER_ALGORITHMS = ("tron", "sgd", "sgd_first_sample")
 
 
