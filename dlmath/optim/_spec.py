@@ -40,10 +40,10 @@ def from_spec(params: Iterable[Any], spec: dict[str, Any]) -> torch.optim.Optimi
     """Build an optimizer from a settings dictionary, e.g. ``{"optimizer": "adam", "lr": 1e-3,
     "beta1": 0.99}``.
 
-    ``spec["optimizer"]`` names a class of :data:`OPTIMIZERS`; only the other keys given are
-    passed on, so every key left out takes its class's default (:func:`spec_defaults`). A key
-    the class does not take is an error naming it (a misspelt ``"mometum"`` never falls back
-    to a default silently); ``"lr"`` is required.
+    ``spec["optimizer"]`` names a class of ``OPTIMIZERS`` (``"adam"``, ``"rmsprop"``,
+    ``"nag"``); only the other keys given are passed on, so every key left out takes its
+    class's default (:func:`spec_defaults`). A key the class does not take is an error naming
+    it (a misspelt ``"mometum"`` never falls back to a default silently); ``"lr"`` is required.
     """
     spec = check_instance(spec, "spec", dict)
     name = spec.get("optimizer")
