@@ -2,7 +2,7 @@
 
 The source notebooks stay what the book is built from. For every notebook page of ``_toc.yml``
 this writes ``_build/reader/<docname>.ipynb``, taken from the executed copy
-(``_build/jupyter_execute``, outputs included) when the book was built, else from the source:
+(from the book's jupyter-cache, outputs included) when the book was built, else from the source:
 
 * first cell: installs ``dlmath`` at the release tag on Colab (with the ``data`` extra when the
   page uses the data sets); the page's own Colab cell (no tag) is dropped;
@@ -38,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import release  # noqa: E402
 from execute import toc_notebooks  # noqa: E402
 from myst_md import Book  # noqa: E402
+from nbcache import cached_notebook  # noqa: E402
 from stubs import marked_lines  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -118,10 +119,13 @@ def convert(nb, book: Book, *, docdir: Path):
 def build(pages: list[str], build_dir: Path, book: Book | None = None) -> list[Path]:
     book = book or Book(ROOT)
     written = []
+    cache = _cache(build_dir)
     for doc in pages:
-        executed = build_dir / "jupyter_execute" / f"{doc}.ipynb"
-        src = executed if executed.exists() else ROOT / f"{doc}.ipynb"
-        reader = convert(nbformat.read(src, as_version=4), book, docdir=(ROOT / doc).parent)
+        nb = _executed(cache, doc)
+        if nb is None:
+            executed = build_dir / "jupyter_execute" / f"{doc}.ipynb"
+            nb = nbformat.read(executed if executed.exists() else ROOT / f"{doc}.ipynb", as_version=4)
+        reader = convert(nb, book, docdir=(ROOT / doc).parent)
         dest = build_dir / "reader" / f"{doc}.ipynb"
         dest.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(reader, dest)
@@ -132,6 +136,25 @@ def build(pages: list[str], build_dir: Path, book: Book | None = None) -> list[P
     if (ROOT / "binder").is_dir():
         shutil.copytree(ROOT / "binder", build_dir / "reader" / "binder", dirs_exist_ok=True)
     return written
+
+
+def _cache(build_dir: Path):
+    """The book's jupyter-cache (the executed notebooks, outputs included), or None."""
+    cache_dir = build_dir / ".jupyter_cache"
+    if not cache_dir.is_dir():
+        return None
+    from jupyter_cache import get_cache
+
+    return get_cache(str(cache_dir))
+
+
+def _executed(cache, doc: str):
+    """Page ``doc`` with the outputs of its cached execution merged in, or None when it is not
+    cached (the cache keeps code cells only, so the outputs go into the source notebook)."""
+    if cache is None or cached_notebook(cache, ROOT / f"{doc}.ipynb") is None:
+        return None
+    source = nbformat.read(ROOT / f"{doc}.ipynb", as_version=4)
+    return cache.merge_match_into_notebook(source)[1]
 
 
 def copy_students(assignments: Path, build_dir: Path) -> list[Path]:
