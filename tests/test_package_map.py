@@ -30,24 +30,22 @@ def public_modules() -> set[str]:
     return found
 
 
-def docstring_sections() -> dict[str, list[str]]:
-    doc = dlmath.__doc__
-    heads = list(re.finditer(r"^\*\*(.+?)\*\*$", doc, re.M))
-    out = {}
-    for h, nxt in zip(heads, heads[1:] + [None], strict=True):
-        body = doc[h.end() : nxt.start() if nxt else len(doc)]
-        out[h.group(1)] = re.findall(r"^\* :mod:`(dlmath[\w.]*)`", body, re.M)
-    return out
-
-
-def api_sections() -> dict[str, list[str]]:
-    text = (ROOT / "api.md").read_text()
-    heads = list(re.finditer(r"^## (.+)$", text, re.M))
+def _sections(text: str, heading: str, entry: str) -> dict[str, list[str]]:
+    """The modules listed (``entry``, one capture group) under each heading of ``text``."""
+    heads = list(re.finditer(heading, text, re.M))
     out = {}
     for h, nxt in zip(heads, heads[1:] + [None], strict=True):
         body = text[h.end() : nxt.start() if nxt else len(text)]
-        out[h.group(1)] = re.findall(r"^\.\. automodule:: (dlmath[\w.]*)$", body, re.M)
+        out[h.group(1)] = re.findall(entry, body, re.M)
     return out
+
+
+def docstring_sections() -> dict[str, list[str]]:
+    return _sections(dlmath.__doc__, r"^\*\*(.+?)\*\*$", r"^\* :mod:`(dlmath[\w.]*)`")
+
+
+def api_sections() -> dict[str, list[str]]:
+    return _sections((ROOT / "api.md").read_text(), r"^## (.+)$", r"^\.\. automodule:: (dlmath[\w.]*)$")
 
 
 def test_docstring_map_lists_every_public_module_once():
