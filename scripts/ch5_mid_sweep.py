@@ -2,11 +2,14 @@
 
     python scripts/ch5_mid_sweep.py                  # the committed slice, one process
     python scripts/ch5_mid_sweep.py --slices all     # every slice of MID_GRID
+    python scripts/ch5_mid_sweep.py --slices 3       # one slice of MID_GRID, by index
     python scripts/ch5_mid_sweep.py --n-jobs 4       # joblib, four processes
 
 The design is :data:`dlmath.studies.ch5_evidence.MID_GRID`; each slice runs in two stages
 (:func:`dlmath.studies.ch5_evidence.mid_settings`): every learning rate with seed 0, then
-the other seeds at each optimizer's stage-1 optimum and its two neighbours. Everything goes
+the other seeds at each optimizer's stage-1 optimum and its two neighbours. ``--middle-out``
+runs stage 1 from the middle of every grid outwards, alternating configs, so that a slice
+that is cut short (full batch on a CPU) still has the centre of each grid. Everything goes
 through :func:`dlmath.sweep.run_sweep`, so an interrupted sweep resumes where it stopped.
 Results land in ``chapters/05_adaptive_methods/results/ae_mid/``, where
 ``03_autoencoders_vs_nag.ipynb`` plots them; commit them as written, never edited. Commit
@@ -32,10 +35,26 @@ def slice_dir(out: Path, slice_: tuple) -> Path:
     return out / f"h{n_hidden}_{'full' if bs is None else f'b{bs}'}_c{n_cfg}"
 
 
-def run_slice(slice_: tuple, out: Path, **kw) -> list[dict]:
+def middle_out(settings: list[dict]) -> list[dict]:
+    """Stage-1 settings reordered: grid index 2, 1, 3, 0, 4 (of five), configs alternating."""
+    by_cfg: dict[str, list[dict]] = {}
+    for s in settings:
+        by_cfg.setdefault(aes.config_label(s), []).append(s)
+    rank = {}
+    for runs in by_cfg.values():
+        mid = (len(runs) - 1) / 2
+        for i, s in enumerate(sorted(runs, key=lambda r: r["lr"])):
+            rank[id(s)] = (abs(i - mid), i)
+    return sorted(settings, key=lambda s: rank[id(s)])
+
+
+def run_slice(slice_: tuple, out: Path, *, order_middle_out: bool = False, **kw) -> list[dict]:
     """Both stages of one slice; returns all its records."""
     d = slice_dir(out, slice_)
-    recs = run_sweep(ev.run_mid_experiment, ev.mid_settings(1, slice_), d, **kw)
+    stage1 = ev.mid_settings(1, slice_)
+    if order_middle_out:
+        stage1 = middle_out(stage1)
+    recs = run_sweep(ev.run_mid_experiment, stage1, d, **kw)
     by = ev.group_records(recs)
     best = {aes.config_label(opt): ev.interior_optimum(by[aes.config_label(opt)], lrs)["lr"]
             for opt, lrs in ev.MID_CONFIGS[: slice_[2]]}
@@ -45,15 +64,24 @@ def run_slice(slice_: tuple, out: Path, **kw) -> list[dict]:
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--out", type=Path, default=DEFAULT_OUT)
-    p.add_argument("--slices", choices=["first", "all"], default="first")
+    p.add_argument("--slices", default="first",
+                   help="'first', 'all', or comma-separated indices into MID_GRID['slices']")
+    p.add_argument("--middle-out", action="store_true",
+                   help="stage 1 from the middle of each grid outwards")
     p.add_argument("--n-jobs", type=int, default=1, help="joblib processes (1: serial)")
     args = p.parse_args(argv)
     kw = {"backend": "serial" if args.n_jobs == 1 else "joblib", "n_jobs": args.n_jobs,
           "on_error": "warn"}
-    slices = [ev.SLICE] if args.slices == "first" else list(ev.MID_GRID["slices"])
+    grid = list(ev.MID_GRID["slices"])
+    if args.slices == "first":
+        slices = [ev.SLICE]
+    elif args.slices == "all":
+        slices = grid
+    else:
+        slices = [grid[int(i)] for i in args.slices.split(",")]
     for s in slices:
         t0 = time.perf_counter()
-        recs = run_slice(tuple(s), args.out, **kw)
+        recs = run_slice(tuple(s), args.out, order_middle_out=args.middle_out, **kw)
         print(f"slice {s}: {len(recs)} records, {time.perf_counter() - t0:.0f} s")
 
 
