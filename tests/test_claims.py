@@ -70,6 +70,22 @@ def test_proportion_ci_wilson():
         cl.proportion_ci(11, 10)
 
 
+def test_returned_record_is_not_displayed_twice(fake_registry, monkeypatch):
+    """A check cell ending with cl.record(...) shows the box once, not the dict again."""
+    from IPython.core.interactiveshell import InteractiveShell
+    from IPython.utils.capture import capture_output
+
+    monkeypatch.setenv("DLMATH_SCALE", "smoke")
+    shell = InteractiveShell.instance()
+    shell.user_ns["cl"] = cl
+    with capture_output() as cap:
+        shell.run_cell('cl.record("ch2.alpha", cl.REPRODUCED, evidence={"a": 1}, rule="r")')
+    assert "'verdict'" not in cap.stdout and len(cap.outputs) == 1  # the box only
+    with capture_output() as cap:
+        shell.run_cell('dict(cl.record("ch2.alpha", cl.REPRODUCED, evidence={"a": 1}, rule="r"))')
+    assert "'verdict'" in cap.stdout  # a plain dict would be printed
+
+
 def test_record_validates_and_returns(fake_registry, monkeypatch):
     monkeypatch.setenv("DLMATH_SCALE", "smoke")
     rec = cl.record("ch2.alpha", cl.REPRODUCED, evidence={"pieces": np.int64(12), "ratio": np.float64(2.0)},

@@ -109,6 +109,14 @@ def _html(rec: dict[str, Any], claim: Claim) -> str:
     )
 
 
+class Record(dict):
+    """The record :func:`record` returns: a plain dict that IPython does not display again
+    (the box is already shown), so a check cell may end with ``cl.record(...)``."""
+
+    def _ipython_display_(self) -> None:
+        return None
+
+
 def record(
     claim_id: str,
     verdict: str,
@@ -125,7 +133,8 @@ def record(
     :data:`~dlmath.claims.CORRECTED`. The scale is taken from :func:`dlmath.config.scale`.
 
     In a notebook the record is displayed as a box and carried by a cell output of MIME type
-    :data:`~dlmath.claims.MIME`, from which the ledger pages are generated. Returns the record.
+    :data:`~dlmath.claims.MIME`, from which the ledger pages are generated. Returns the record
+    (a :class:`Record`, a dict that a cell's last expression does not print again).
     """
     from .. import __version__
     from ..config import scale
@@ -157,7 +166,7 @@ def record(
     bundle = {MIME: rec, "text/html": _html(rec, claim), "text/plain": render_plain(rec)}
     if not _display(bundle):
         print(render_plain(rec))
-    return rec
+    return Record(rec)
 
 
 def glue(name: str, value: Any) -> Any:
