@@ -134,7 +134,7 @@ def record(
 
     In a notebook the record is displayed as a box and carried by a cell output of MIME type
     :data:`~dlmath.claims.MIME`, from which the ledger pages are generated. Returns the record
-    (a :class:`Record`, a dict that a cell's last expression does not print again).
+    (a dict subclass that a cell's last expression does not print again).
     """
     from .. import __version__
     from ..config import scale
