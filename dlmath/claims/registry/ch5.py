@@ -33,7 +33,7 @@ CLAIMS = (
         id="ch5.bias-correction-ratio",
         statement=(
             "Uncorrected ADAM's first steps are about (1−β₁)/√(1−β₂) ≈ 3.2 times those of "
-            "bias-corrected ADAM (this book's earlier wording)."
+            "bias-corrected ADAM."
         ),
         source="Kingma and Ba 2015, Alg. 1 (bias correction); the ratio is ours",
         provenance="ours",
@@ -42,8 +42,9 @@ CLAIMS = (
     Claim(
         id="ch5.rmsprop-step-bound",
         statement=(
-            "With ξ inside the average, every coordinate step of RMSProp is at most "
-            "α/√((1−β₂)ξ); with ξ outside, at most α/ξ."
+            "With ξ inside the average, RMSProp's step per unit gradient, α/√v_t, is at most "
+            "α/√((1−β₂)ξ) in every coordinate; with ξ outside, α/(√v_t+ξ) is at most α/ξ "
+            "(bounds on the effective step size, not on the step)."
         ),
         source="our derivation (the preconditioner bounds the proofs rest on)",
         provenance="ours",
