@@ -10,6 +10,7 @@ import numpy as np
 from .._validate import (
     as_float_array,
     as_generator,
+    check_bool,
     check_choice,
     check_instance,
     check_int,
@@ -160,12 +161,18 @@ def relu_gate_net(n: int) -> DepthTwoNet:
     return DepthTwoNet(np.eye(n)[None])
 
 
-def _check_wX(net: DepthTwoNet, w, X) -> tuple[np.ndarray, np.ndarray]:
+def _check_wX(
+    net: DepthTwoNet, w, X, *, w_name: str = "w", min_rows: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
     check_instance(net, "net", DepthTwoNet)
-    w = as_float_array(w, "w", ndim=(1, 2))
+    w = as_float_array(w, w_name, ndim=(1, 2))
     if w.shape[-1] != net.r:
-        raise ValueError(f"w must have {net.r} entries in its last axis, got shape {w.shape}")
+        raise ValueError(f"{w_name} must have {net.r} entries in its last axis, got shape {w.shape}")
     X = as_float_array(X, "X", ndim=2)
+    if X.shape[0] < min_rows:
+        raise ValueError(
+            f"X must hold at least {min_rows} row(s): a step on an empty batch is undefined"
+        )
     if X.shape[1] != net.n:
         raise ValueError(f"X must have shape (b, {net.n}), got {X.shape}")
     return w, X
@@ -205,7 +212,7 @@ def net_gradient(net: DepthTwoNet, w, X) -> np.ndarray:
 
 
 def _check_step(net, w, X, y, eta):
-    w, X = _check_wX(net, w, X)
+    w, X = _check_wX(net, w, X, min_rows=1)
     if w.ndim != 1:
         raise ValueError(f"w must be 1-dimensional, got shape {w.shape}")
     y = as_float_array(y, "y", shape=(X.shape[0],))
@@ -229,6 +236,7 @@ def sgd_step(net: DepthTwoNet, w, X, y, eta: float, *, first_sample_bug: bool = 
     reference code does (``net_der_now[:, 0]``); it is kept only to show what that changes.
     """
     w, X, y, eta = _check_step(net, w, X, y, eta)
+    first_sample_bug = check_bool(first_sample_bug, "first_sample_bug")
     residual = y - net_output(net, w, X)
     G = net_gradient(net, w, X)
     if first_sample_bug:
@@ -249,7 +257,8 @@ def attack_noise(kind: str, theta, mask, *, uniforms=None, X=None, direction=Non
     * ``correlated``: :math:`\\xi_i = \\theta_*\\,\\mathrm{sign}(c^\\top x_i)` for ``direction``
       :math:`c`: an adversary that correlates with the input (``X`` needed).
 
-    ``theta`` is a scalar or an array broadcasting against ``mask`` (numpy rules).
+    ``theta``, ``uniforms`` and the input pattern of ``X`` are scalars or arrays broadcasting
+    against ``mask`` (numpy rules) without enlarging it; the result has ``mask``'s shape.
     """
     check_choice(kind, "kind", ATTACKS)
     mask = as_float_array(mask, "mask", min_size=1)
@@ -258,6 +267,7 @@ def attack_noise(kind: str, theta, mask, *, uniforms=None, X=None, direction=Non
     theta = as_float_array(theta, "theta")
     if np.any(theta < 0):
         raise ValueError("theta must be finite and >= 0")
+    _check_broadcasts(theta.shape, mask.shape, "theta")
     if kind == "alternating":
         pattern = np.resize([-1.0, 1.0], mask.shape[-1])
     elif kind == "uniform":
@@ -266,13 +276,27 @@ def attack_noise(kind: str, theta, mask, *, uniforms=None, X=None, direction=Non
         pattern = as_float_array(uniforms, "uniforms")
         if np.any(np.abs(pattern) > 1):
             raise ValueError("uniforms must lie in [-1, 1] (the attack is bounded by theta)")
+        _check_broadcasts(pattern.shape, mask.shape, "uniforms")
     else:
         if X is None or direction is None:
             raise ValueError("X and direction must be given for kind='correlated'")
         X = as_float_array(X, "X", ndim=(2, 3, 4))
         direction = as_float_array(direction, "direction", shape=(X.shape[-1],))
         pattern = np.sign(X @ direction)
+        _check_broadcasts(pattern.shape, mask.shape, "X", "X.shape[:-1]")
     return mask * theta * pattern
+
+
+def _check_broadcasts(shape: tuple, mask_shape: tuple, name: str, what: str | None = None) -> None:
+    try:
+        ok = np.broadcast_shapes(shape, mask_shape) == mask_shape
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ValueError(
+            f"{what or name + '.shape'} {shape} must broadcast against mask's shape "
+            f"{mask_shape} without enlarging it"
+        )
 
 
 # ----------------------------------------------------------------------------- real data

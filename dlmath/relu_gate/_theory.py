@@ -5,7 +5,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import as_float_array, check_choice, check_instance, check_int, check_real
+from .._validate import (
+    as_float_array,
+    check_choice,
+    check_covariance,
+    check_instance,
+    check_int,
+    check_real,
+)
 from ._model import DepthTwoNet, InputMoments, _check_wX
 
 
@@ -18,8 +25,8 @@ def expected_tron_direction(net: DepthTwoNet, w, w_star, sigma) -> np.ndarray:
     :math:`\\frac12\\Sigma(w_*-w)`.
     """
     w, _ = _check_wX(net, w, np.zeros((1, net.n)))
-    w_star, _ = _check_wX(net, w_star, np.zeros((1, net.n)))
-    sigma = as_float_array(sigma, "sigma", shape=(net.n, net.n))
+    w_star, _ = _check_wX(net, w_star, np.zeros((1, net.n)), w_name="w_star")
+    sigma = check_covariance(sigma, "sigma", net.n)
     M = net.M
     return 0.5 * net.q * M @ sigma @ M.T @ (w_star - w)
 
@@ -86,9 +93,15 @@ def correlated_bias(net: DepthTwoNet, sigma, beta: float, theta: float, sign_mom
     :math:`\\eta` (our derivation).
     """
     check_instance(net, "net", DepthTwoNet)
-    sigma = as_float_array(sigma, "sigma", shape=(net.n, net.n))
+    sigma = check_covariance(sigma, "sigma", net.n)
     beta = check_real(beta, "beta", low=0.0, high=1.0)
     theta = check_real(theta, "theta", low=0.0)
     m = as_float_array(sign_moment, "sign_moment", shape=(net.n,))
     M = net.M
-    return 2 * beta * theta / net.q * np.linalg.solve(M @ sigma @ M.T, M @ m)
+    try:
+        return 2 * beta * theta / net.q * np.linalg.solve(M @ sigma @ M.T, M @ m)
+    except np.linalg.LinAlgError as exc:
+        raise ValueError(
+            "M sigma M^T is singular (sigma is degenerate along the filters' rows): the mean "
+            "dynamics have no unique fixed point"
+        ) from exc
