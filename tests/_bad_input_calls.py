@@ -445,3 +445,24 @@ SKIP = {
     "studies.ch5_autoencoders.run_study", "studies.ch5_evidence.run_mid_experiment",
     "studies.elasticity.run_classification", "studies.pac_bayes.run_bound_study",
 }
+
+#: Bad inputs that files owned by other work streams do not handle yet (the Chapter 3
+#: simulator and dlmath/studies/): (function, argument, bad value or "*"): what happens. The
+#: walk does not run them (the first two would exhaust the memory: a C loop no alarm stops)
+#: and counts them as "open"; remove an entry once its owner has fixed it.
+OPEN = {
+    ("relu_gate.simulate_grid", "n_iter", "huge int"):
+        "builds set(range(0, n_iter + 1, record_every)) before any size check: memory runs out",
+    ("relu_gate.simulate_grid", "b", "huge int"): "bare OverflowError",
+    ("studies.ch3_poisoning.run_simulation", "n_iter", "huge int"): "as simulate_grid n_iter",
+    ("studies.ch3_poisoning.run_simulation", "b", "huge int"): "bare OverflowError",
+    ("studies.ch5_autoencoders.best_runs", "arg0", "*"): "records unchecked: IndexError",
+    ("studies.ch5_autoencoders.findings", "arg0", "*"): "records unchecked: IndexError",
+    ("studies.ch5_autoencoders.config_label", "arg0", "*"): "settings unchecked: AttributeError",
+    ("studies.ch5_evidence.group_records", "arg0", "*"): "records unchecked: IndexError",
+    ("studies.ch5_evidence.slice_optima", "arg0", "*"): "records unchecked: IndexError",
+    ("studies.ch5_evidence.interior_optimum", "arg0", "*"): "by_lr unchecked: AttributeError",
+    ("studies.ch5_evidence.seed_summary", "key", "*"): "key unchecked: KeyError",
+    ("studies.pac_bayes.save_record", "arg0", "*"): "rec unchecked: AttributeError",
+    ("studies.pac_bayes.save_record", "arg1", "str"): "a path naming a folder: IsADirectoryError",
+}

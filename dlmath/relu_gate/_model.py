@@ -15,6 +15,7 @@ from .._validate import (
     check_instance,
     check_int,
     check_real,
+    check_size,
     check_xy,
 )
 from ..relu_nets._net import rectify as relu  # the package's one rectifier, unchecked in loops
@@ -23,6 +24,11 @@ DISTRIBUTIONS = ("normal", "laplace", "student_t", "mixture")
 ALGORITHMS = ("tron", "sgd", "sgd_first_sample")
 ATTACKS = ("alternating", "uniform", "correlated")
 _CHUNK = 256  # at most this many iterations of random numbers are drawn at once
+#: Default limit on a run's work (multiply-adds, estimated before it starts), far above the
+#: paper-scale runs. Pass ``max_work`` to run beyond it.
+MAX_WORK = 10**12
+MAX_FILTER_ENTRIES = 10**8  # k r n floats of a DepthTwoNet (800 MB)
+MAX_EXACT = 2**53  # counts that enter float formulas: beyond 2^53 they are not exact
 
 
 def _dist_params(dist: str, scale: float, df: float, shift: float) -> tuple[str, float, float, float]:
@@ -85,7 +91,7 @@ def input_moments(
 ) -> InputMoments:
     """Exact :class:`InputMoments` of :func:`sample_inputs`'s law in dimension ``n``."""
     dist, scale, df, shift = _dist_params(dist, scale, df, shift)
-    n = check_int(n, "n", min_value=1)
+    n = check_int(n, "n", min_value=1, max_value=MAX_EXACT)
     s2 = scale**2
     if dist == "normal":
         var, m4 = s2, 3 * s2**2
@@ -148,6 +154,7 @@ def make_depth2_net(
     k = check_int(k, "k", min_value=2)
     if k % 2:
         raise ValueError(f"k must be even (the c_j are symmetric around 0), got {k}")
+    check_size(k * r * n, MAX_FILTER_ENTRIES, f"the k r n = {k} x {r} x {n} filter entries")
     rng = as_generator(rng, "rng")
     M = rng.standard_normal((r, n))
     C = rng.standard_normal((r, n))
@@ -314,12 +321,15 @@ def fit_tron(
     y_test=None,
     record_every: int = 100,
     seed: int | np.random.Generator = 0,
+    max_work: float = MAX_WORK,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Train on a fixed data set, mini-batches drawn uniformly with replacement.
 
     Returns ``(w, train_mse, test_mse)``, the curves recorded every ``record_every`` steps
     (``test_mse`` is empty without test data). ``algorithm`` is ``tron`` (:func:`tron_step`),
-    ``sgd`` or ``sgd_first_sample`` (:func:`sgd_step`).
+    ``sgd`` or ``sgd_first_sample`` (:func:`sgd_step`). A run whose work
+    (``n_iter b k r n`` plus the recorded evaluations) exceeds ``max_work`` is refused before
+    it starts.
     """
     check_instance(net, "net", DepthTwoNet)
     X, y = check_xy(X, y)
@@ -331,6 +341,10 @@ def fit_tron(
     has_test = X_test is not None
     if has_test:
         X_test, y_test = check_xy(X_test, y_test)
+    max_work = check_real(max_work, "max_work", low=0.0, low_inclusive=False, allow_inf=True)
+    evals = (n_iter // record_every + 1) * (X.shape[0] + (X_test.shape[0] if has_test else 0))
+    check_size((n_iter * b + evals) * net.k * net.r * net.n, max_work,
+               "the work n_iter * b * k * r * n", "a larger max_work")
     rng = as_generator(seed)
     train, test = [], []
     for t in range(n_iter + 1):

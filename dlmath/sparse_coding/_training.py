@@ -8,8 +8,18 @@ import numpy as np
 import torch
 
 from .. import config
-from .._validate import as_float_array, check_choice, check_int, check_real
+from .._validate import (
+    as_float_array,
+    check_choice,
+    check_instance,
+    check_int,
+    check_real,
+    check_rng,
+    check_size,
+)
 from ._model import TiedAutoencoder
+
+_MAX_WORK = 10**16  # multiply-adds of one train_tied run, far above any run of the book
 
 
 def column_errors(W, A, *, normalize: bool = True) -> np.ndarray:
@@ -94,6 +104,8 @@ def train_tied(
         batch_size = check_int(batch_size, "batch_size", min_value=1, max_value=Y.shape[0])
     if A is not None:
         A = as_float_array(A, "A", shape=(model.W.shape[1], model.W.shape[0]))
+    check_size(n_iter * Y.size * model.W.shape[0], _MAX_WORK,
+               "the work n_iter * N * n * h of the run")
     Yt = torch.as_tensor(Y, dtype=torch.float64, device=dev)
     opt = (torch.optim.SGD if method == "gd" else torch.optim.Adam)(model.parameters(), lr=lr)
     gen = torch.Generator(device="cpu").manual_seed(seed)
@@ -157,7 +169,8 @@ def protocol_data(settings: ProtocolSettings, rng: np.random.Generator):
     """
     from ._model import coherence, make_dictionary, perturb_rows
 
-    s = settings
+    s = check_instance(settings, "settings", ProtocolSettings)
+    rng = check_rng(rng)
     A = make_dictionary(s.n, s.h, rng)
     W0 = perturb_rows(A, s.ball_distance, rng)
     X = np.zeros((s.n_train + s.n_test, s.h))
@@ -180,7 +193,8 @@ def protocol_gradient(W, Y, settings: ProtocolSettings, mu: float) -> np.ndarray
     bars are sample means, :math:`\\tilde W` keeps the first ``tilde_rows`` rows of ``W``,
     :math:`\\lambda_1=C(hS+S)` and :math:`\\epsilon=c|m_1|S(\\delta+\\mu/\\sqrt n)`.
     """
-    s = settings
+    s = check_instance(settings, "settings", ProtocolSettings)
+    mu = check_real(mu, "mu", low=0.0)
     W = as_float_array(W, "W", shape=(s.h, s.n))
     Y = as_float_array(Y, "Y", ndim=2, shape=(None, s.n))
     C = (1 - s.delta_loss) ** 2
