@@ -22,9 +22,8 @@ import numpy as np
 import pytest
 import torch
 from _bad_input_calls import CALLS as MORE_CALLS
-from _bad_input_calls import OPEN
+from _bad_input_calls import OPEN, Fresh
 from _bad_input_calls import SKIP as MORE_SKIP
-from _bad_input_calls import Fresh
 
 import dlmath
 from dlmath.data import DataUnavailableError

@@ -176,3 +176,28 @@ def test_chapter3_counts_beyond_float_range_are_named():
             call()
     with pytest.raises(TypeError, match="net must be a DepthTwoNet"):
         rg.expected_tron_direction(None, np.ones(3), np.ones(3), np.eye(3))
+
+
+def test_protocol_settings_are_validated():
+    assert sc.ProtocolSettings().h == 512  # the defaults are valid
+    for kw, err, match in [
+        ({"n": None}, TypeError, "n must be an integer"),
+        ({"S": 600}, ValueError, "S must be <= 512"),
+        ({"eta": 0.0}, ValueError, "eta must be > 0"),
+        ({"sd": float("nan")}, ValueError, "sd must be finite"),
+        ({"n_train": 10**9}, ValueError, "protocol's data .* above the limit"),
+    ]:
+        with pytest.raises(err, match=match):
+            sc.ProtocolSettings(**kw)
+    with pytest.raises(TypeError, match="normalize must be True or False"):
+        sc.column_errors(np.eye(2), np.eye(2), normalize="yes")
+
+
+def test_sample_inputs_checks_its_size():
+    assert rg.sample_inputs("normal", (0, 3), 0).shape == (0, 3)
+    assert rg.sample_inputs("laplace", np.int64(4), 0).shape == (4,)
+    with pytest.raises(TypeError, match="size must be an integer"):
+        rg.sample_inputs("normal", None, 0)
+    with pytest.raises(ValueError, match="size must be >= 0"):
+        rg.sample_inputs("normal", (2, -1), 0)
+    _fast(lambda: rg.sample_inputs("normal", (2, HUGE), 0), ValueError, "sample size .* limit")

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,6 +29,7 @@ _CHUNK = 256  # at most this many iterations of random numbers are drawn at once
 #: paper-scale runs. Pass ``max_work`` to run beyond it.
 MAX_WORK = 10**12
 MAX_FILTER_ENTRIES = 10**8  # k r n floats of a DepthTwoNet (800 MB)
+MAX_SAMPLES = 10**9  # numbers drawn by one sample_inputs call (8 GB)
 MAX_EXACT = 2**53  # counts that enter float formulas: beyond 2^53 they are not exact
 
 
@@ -56,6 +58,10 @@ def sample_inputs(
     * ``mixture``: :math:`\\pm\\text{shift} + N(0,\\text{scale}^2)`, signs equally likely (bimodal).
     """
     dist, scale, df, shift = _dist_params(dist, scale, df, shift)
+    dims = (size,) if not isinstance(size, tuple) else size
+    dims = tuple(check_int(d, "size", min_value=0) for d in dims)
+    check_size(math.prod(dims), MAX_SAMPLES, f"the sample size {dims}")
+    size = dims if isinstance(size, tuple) else dims[0]
     rng = as_generator(rng, "rng")
     if dist == "normal":
         return rng.normal(0.0, scale, size)

@@ -29,7 +29,7 @@ TRAP_LABELS = ("converged", "trapped", "diverged", "undecided")
 def final_geometry(W, w_star) -> tuple[np.ndarray, np.ndarray]:
     """Per run, :math:`\\cos(w, w_*)` and :math:`\\|w\\|/\\|w_*\\|` for ``W`` of shape ``(S, r)``
     and ``w_star`` of shape ``(r,)`` or ``(S, r)``; ``nan`` where an iterate is not finite."""
-    W = as_float_array(W, "W", ndim=2, finite=False)  # a diverged run is NaN or inf
+    W = as_float_array(W, "W", shape=(None, None), finite=False)  # a diverged run: NaN or inf
     w_star = as_float_array(w_star, "w_star", ndim=(1, 2))
     if w_star.shape[-1] != W.shape[1] or (w_star.ndim == 2 and w_star.shape != W.shape):
         raise ValueError(f"w_star must have shape ({W.shape[1]},) or {W.shape}, got {w_star.shape}")

@@ -10,6 +10,7 @@ import torch
 from .. import config
 from .._validate import (
     as_float_array,
+    check_bool,
     check_choice,
     check_instance,
     check_int,
@@ -17,7 +18,7 @@ from .._validate import (
     check_rng,
     check_size,
 )
-from ._model import TiedAutoencoder
+from ._model import MAX_DENSE, TiedAutoencoder
 
 _MAX_WORK = 10**16  # multiply-adds of one train_tied run, far above any run of the book
 
@@ -32,7 +33,7 @@ def column_errors(W, A, *, normalize: bool = True) -> np.ndarray:
     A = as_float_array(A, "A", ndim=2)
     if A.shape != W.T.shape:
         raise ValueError(f"A must have shape {W.T.shape}, got {A.shape}")
-    if normalize:
+    if check_bool(normalize, "normalize"):
         norms = np.linalg.norm(W, axis=1, keepdims=True)
         if np.any(norms == 0):
             raise ValueError("W has a zero row; its direction is undefined")
@@ -158,6 +159,22 @@ class ProtocolSettings:
     eps_c: float = 0.5
     lambda2: float = -1.0
     tilde_rows: int = 4
+
+    def __post_init__(self) -> None:
+        ints = {"n": (1, None), "h": (2, None), "S": (1, self.h), "n_train": (1, None),
+                "n_test": (1, None), "n_iter": (0, None), "tilde_rows": (1, self.h)}
+        reals = {"m1": None, "sd": 0.0, "ball_distance": 0.0, "eta": 0.0, "delta_loss": None,
+                 "eps_c": 0.0, "lambda2": None}
+        for name, (lo, hi) in ints.items():
+            if name in ("S", "tilde_rows"):
+                hi = check_int(self.h, "h", min_value=2)
+            object.__setattr__(self, name, check_int(getattr(self, name), name, min_value=lo,
+                                                     max_value=hi))
+        for name, lo in reals.items():
+            object.__setattr__(self, name, check_real(getattr(self, name), name, low=lo,
+                                                      low_inclusive=name != "eta"))
+        check_size((self.n_train + self.n_test) * max(self.h, self.n), MAX_DENSE,
+                   "the protocol's data (n_train + n_test) * max(h, n)")
 
 
 def protocol_data(settings: ProtocolSettings, rng: np.random.Generator):
