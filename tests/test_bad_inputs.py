@@ -290,6 +290,12 @@ def _outcome(fn, args, kwargs, passthrough=False):
         signal.signal(signal.SIGALRM, old)
 
 
+@pytest.fixture(autouse=True)
+def _in_a_scratch_folder(tmp_path, monkeypatch):
+    """A bad path ("x") given to a writer lands in a scratch folder, not in the checkout."""
+    monkeypatch.chdir(tmp_path)
+
+
 def _public_modules():
     """Every importable module under dlmath/ with an ``__all__`` naming a callable, none of whose
     dotted components is private."""
