@@ -30,6 +30,7 @@ __all__ = [
     "is_exact_number",
     "check_size",
     "reject_complex",
+    "check_covariance",
 ]
 
 T = TypeVar("T")
@@ -258,3 +259,20 @@ def check_size(estimate: float, limit: float, what: str, override: str | None = 
             shown = f"{float(estimate):.3g}"
         tail = f"pass {override} to run it anyway" if override else "this size is refused"
         raise ValueError(f"{what} is about {shown}, above the limit {float(limit):.3g}; {tail}")
+
+
+def check_covariance(x, name: str, n: int, *, rtol: float = 1e-10) -> np.ndarray:
+    """Return ``x`` as an ``(n, n)`` float array after checking it is a covariance matrix:
+    symmetric and positive semi-definite, both up to ``rtol`` times the matrix's scale (its
+    largest absolute entry), so that round-off in a computed covariance is not refused."""
+    S = as_float_array(x, name, shape=(n, n))
+    scale = float(np.abs(S).max()) if S.size else 0.0
+    if np.abs(S - S.T).max(initial=0.0) > rtol * scale:
+        raise ValueError(f"{name} must be a symmetric matrix (a covariance)")
+    lam_min = float(np.linalg.eigvalsh((S + S.T) / 2)[0]) if n else 0.0
+    if lam_min < -rtol * scale * max(n, 1):
+        raise ValueError(
+            f"{name} must be positive semi-definite (a covariance), its smallest eigenvalue is "
+            f"{lam_min:.3g}"
+        )
+    return S

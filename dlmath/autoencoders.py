@@ -37,7 +37,7 @@ import torch
 from torch import nn
 
 from . import data
-from ._validate import check_choice, check_instance, check_int, check_real
+from ._validate import check_choice, check_instance, check_int, check_real, check_size
 from .hessian import flat_grad, min_hessian_eigenvalue
 from .nets import build_mlp
 
@@ -53,6 +53,10 @@ __all__ = [
 
 #: A training loss above this (or NaN/inf) counts as divergence and stops the run.
 DIVERGED_LOSS = 1e6
+_MAX_PARAMS = 10**10  # weights of one autoencoder (40 GB in float32)
+#: Default limit on a training run's work, ``n_steps`` times the batch size times the
+#: parameter count, far above the book's full scale; pass ``max_work`` to go beyond.
+MAX_WORK = 10**17
 
 def make_autoencoder(
     n_in: int = 784,
@@ -71,6 +75,8 @@ def make_autoencoder(
     width = check_int(width, "width", min_value=1)
     n_hidden = check_int(n_hidden, "n_hidden", min_value=1)
     seed = check_int(seed, "seed", min_value=0)
+    check_size((n_hidden - 1) * width * (width + 1) + (2 * n_in + 1) * width + n_in, _MAX_PARAMS,
+               "the parameter count of the autoencoder")
     return build_mlp([n_in] + [width] * n_hidden + [n_in], seed=seed, dtype=dtype)
 
 
@@ -180,6 +186,7 @@ def train_autoencoder(
     lanczos_tol: float = 1e-4,
     lanczos_ncv: int = 80,
     seed: int = 0,
+    max_work: float = MAX_WORK,
 ) -> TrainHistory:
     """Train ``model`` on :func:`reconstruction_loss` for ``n_steps`` optimizer steps.
 
@@ -189,8 +196,12 @@ def train_autoencoder(
     and the full-batch gradient norm are recorded; every ``hessian_every`` steps (if given) also
     :math:`\\lambda_{\\min}` of the Hessian of the loss on the first ``hessian_n`` training
     images (Lanczos with relative tolerance ``lanczos_tol`` and ``lanczos_ncv`` basis vectors).
-    A run whose loss passes :data:`DIVERGED_LOSS` stops early with ``diverged=True``.
+    A run whose loss passes :data:`DIVERGED_LOSS` stops early with ``diverged=True``. A run
+    whose work (``n_steps`` times the batch size times the parameter count) exceeds
+    ``max_work`` is refused before it starts.
     """
+    check_instance(model, "model", nn.Module)
+    check_instance(optimizer, "optimizer", torch.optim.Optimizer)
     n_steps = check_int(n_steps, "n_steps", min_value=1)
     eval_every = check_int(eval_every, "eval_every", min_value=1)
     for name, X in (("X_train", X_train), ("X_test", X_test)):
@@ -199,6 +210,8 @@ def train_autoencoder(
         if X.ndim != 2 or X.shape[0] == 0:
             raise ValueError(f"{name} must be a 2-dimensional tensor with at least one row, got shape "
                              f"{tuple(X.shape)}")
+        if X.is_complex() or not bool(torch.isfinite(X).all()):
+            raise ValueError(f"{name} must hold only finite real values")
     lanczos_tol = check_real(lanczos_tol, "lanczos_tol", low=0.0, low_inclusive=False)
     lanczos_ncv = check_int(lanczos_ncv, "lanczos_ncv", min_value=3)
     if batch_size is not None:
@@ -208,6 +221,10 @@ def train_autoencoder(
     hessian_n = check_int(hessian_n, "hessian_n", min_value=1)
     if X_train.ndim != 2 or X_test.ndim != 2 or X_train.shape[1] != X_test.shape[1]:
         raise ValueError("X_train and X_test must be 2-dimensional with the same number of columns")
+    max_work = check_real(max_work, "max_work", low=0.0, low_inclusive=False, allow_inf=True)
+    n_params = sum(p.numel() for p in model.parameters())
+    check_size(n_steps * (batch_size or len(X_train)) * n_params, max_work,
+               "the work n_steps * batch size * parameters", "a larger max_work")
     gen = torch.Generator().manual_seed(check_int(seed, "seed", min_value=0))
     hist = TrainHistory()
     X_h = X_train[:hessian_n]

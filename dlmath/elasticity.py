@@ -35,7 +35,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._validate import check_bool, check_choice, check_int, check_real
+from ._validate import as_float_array, check_bool, check_choice, check_int, check_real
 
 __all__ = [
     "DEFINITIONS",
@@ -272,8 +272,8 @@ def class_pair_means(srel: np.ndarray, anchor_labels, eval_labels, n_classes: in
     With ``exclude_self`` (and the evaluation set equal to the anchor set) the diagonal pairs
     ``(x, x)``, whose S_rel is 1 by definition, are left out.
     """
-    s = np.asarray(srel, dtype=np.float64)
-    la, le = np.asarray(anchor_labels), np.asarray(eval_labels)
+    s = as_float_array(srel, "srel", ndim=2)
+    la, le = _labels(anchor_labels, "anchor_labels"), _labels(eval_labels, "eval_labels")
     n_classes = check_int(n_classes, "n_classes", min_value=2)
     if s.ndim != 2 or s.shape != (la.size, le.size):
         raise ValueError(f"srel must have shape ({la.size}, {le.size}), got {s.shape}")
@@ -290,6 +290,15 @@ def class_pair_means(srel: np.ndarray, anchor_labels, eval_labels, n_classes: in
                 raise ValueError(f"no pairs with anchor class {i} and evaluation class {j}")
             out[i, j] = s[m].mean()
     return out
+
+
+def _labels(x, name: str) -> np.ndarray:
+    if hasattr(x, "detach"):
+        x = x.detach().cpu().numpy()
+    a = np.asarray(x) if not isinstance(x, (str, bytes)) and x is not None else None
+    if a is None or a.ndim != 1 or a.dtype.kind not in "iu":
+        raise TypeError(f"{name} must be a 1-D array of integer class labels, got {type(x).__name__}")
+    return a
 
 
 def small_cnn(n_classes: int = 3, *, channels: tuple[int, int] = (8, 16), side: int = 28,

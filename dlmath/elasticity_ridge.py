@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validate import as_float_array, check_int, check_real, check_rng
+from ._validate import as_float_array, check_int, check_real, check_rng, check_size
 
 __all__ = [
     "RidgeFeatureModel",
@@ -47,6 +47,8 @@ __all__ = [
 
 MAX_FEATURES = 5_000
 MAX_ENTRIES = 50_000_000
+_MAX_WORK = 10**12  # multiply-adds of one gradient-descent run
+_MAX_FLOATS = 10**9  # recorded iterates (8 GB)
 
 
 @dataclass(frozen=True)
@@ -167,6 +169,8 @@ def gd_trajectory(model: RidgeFeatureModel, V0, n_steps: int, record_every: int 
     V = _check_V(model, V0, "V0").copy()
     n_steps = check_int(n_steps, "n_steps", min_value=0)
     record_every = check_int(record_every, "record_every", min_value=1)
+    check_size(n_steps * model.p * model.p, _MAX_WORK, "the work n_steps * p^2")
+    check_size((n_steps // record_every + 1) * V.size, _MAX_FLOATS, "the recorded iterates' size")
     out = [V.copy()]
     for k in range(1, n_steps + 1):
         V -= model.theta**2 * (model.M @ V - model.B)  # grad L(V) = M V - B

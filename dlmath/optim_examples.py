@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ._validate import as_float_array, check_choice, check_int, check_real
+from ._validate import as_float_array, check_callable, check_choice, check_instance, check_int, check_real
 from .optim import NAG, run_deterministic
 
 __all__ = ["bias_correction_ratio", "run_lr_schedule", "quadratic_iterations", "reddi_online"]
@@ -52,6 +52,11 @@ def run_lr_schedule(
 ) -> np.ndarray:
     """Iterates :math:`x_1,\\dots,x_{T+1}` (rows) of an optimizer whose step ``t`` uses the
     learning rate ``lrs[t-1]`` (set in every parameter group before the step)."""
+    check_callable(loss_fn, "loss_fn")
+    check_callable(make_optimizer, "make_optimizer")
+    check_instance(x0, "x0", torch.Tensor, "a torch tensor")
+    if not x0.is_floating_point() or not bool(torch.isfinite(x0).all()):
+        raise ValueError(f"x0 must be a finite real floating-point tensor, got dtype {x0.dtype}")
     lrs = as_float_array(lrs, "lrs", ndim=1, min_size=1)
     if np.any(lrs <= 0):
         raise ValueError("lrs must be positive")

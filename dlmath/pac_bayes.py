@@ -49,6 +49,7 @@ __all__ = [
 ]
 
 _BISECT_STEPS = 200  # halving [0, 1] 200 times reaches the float64 spacing long before
+_MAX_COUNT = 2**53  # sample sizes are used in float arithmetic: beyond 2^53 they are not exact
 
 
 def _prob(x: Any, name: str) -> np.ndarray:
@@ -116,7 +117,7 @@ def kl_inverse_lower(q: Any, c: Any) -> float | np.ndarray:
 def pac_bayes_rhs(kl: Any, m: int, delta: float) -> float | np.ndarray:
     """``(KL(Q||P) + ln(2 sqrt(m) / delta)) / m``, the right side of the PAC-Bayes-kl bound."""
     kl = _nonneg(kl, "kl")
-    m = check_int(m, "m", min_value=1)
+    m = check_int(m, "m", min_value=1, max_value=_MAX_COUNT)
     delta = check_real(delta, "delta", low=0, high=1, low_inclusive=False, high_inclusive=False)
     return _out((kl + math.log(2 * math.sqrt(m) / delta)) / m)
 
@@ -145,7 +146,7 @@ def mc_risk_upper(mc_error: Any, n_samples: int, delta: float) -> float | np.nda
     ``kl^{-1}(hat L, ln(2/delta) / n)`` (Langford and Caruana 2001): each sampled net's error
     rate on the sample lies in [0, 1], and the nets are i.i.d. draws from ``Q``.
     """
-    n = check_int(n_samples, "n_samples", min_value=1)
+    n = check_int(n_samples, "n_samples", min_value=1, max_value=_MAX_COUNT)
     delta = check_real(delta, "delta", low=0, high=1, low_inclusive=False, high_inclusive=False)
     return kl_inverse_upper(_prob(mc_error, "mc_error"), math.log(2 / delta) / n)
 
@@ -306,7 +307,7 @@ def spectral_margin_bound(
     loss = float(_prob(margin_loss, "margin_loss"))
     B = check_real(B, "B", low=0, low_inclusive=False)
     gamma = check_real(gamma, "gamma", low=0, low_inclusive=False)
-    m = check_int(m, "m", min_value=2)
+    m = check_int(m, "m", min_value=2, max_value=_MAX_COUNT)
     delta = check_real(delta, "delta", low=0, high=1, low_inclusive=False, high_inclusive=False)
     d = len(W)
     h = max(max(w.shape) for w in W)

@@ -29,7 +29,7 @@ import torch
 from torch import nn
 
 from . import pac_bayes as pb
-from ._validate import check_bool, check_choice, check_int, check_real, check_rng
+from ._validate import check_bool, check_choice, check_instance, check_int, check_real, check_rng
 
 __all__ = [
     "fingerprints",
@@ -70,6 +70,11 @@ TRAINED_ON = "_dlmath_trained_on"  # attribute under which a model keeps what it
 
 def fingerprints(X: torch.Tensor, y: torch.Tensor) -> frozenset:
     """SHA-1 of each example's float32 input bytes and int64 label bytes."""
+    check_instance(X, "X", torch.Tensor, "a torch tensor")
+    check_instance(y, "y", torch.Tensor, "a torch tensor")
+    if X.ndim < 1 or y.shape != (X.shape[0],):
+        raise ValueError(f"y must have shape ({X.shape[0] if X.ndim else '?'},) to match X, got "
+                         f"X {tuple(X.shape)} and y {tuple(y.shape)}")
     xb = X.detach().cpu().to(torch.float32).numpy()
     yb = y.detach().cpu().to(torch.int64).numpy()
     return frozenset(hashlib.sha1(xb[i].tobytes() + yb[i].tobytes()).hexdigest()
@@ -309,6 +314,7 @@ def certificate(
     confidence ``delta / prior.grid_size``. Raises ``ValueError`` if the prior was learned on
     any example of ``sample`` (:prf:ref:`thm-ch6-data-dependent`).
     """
+    check_instance(posterior, "posterior", GaussianPosterior)
     if not isinstance(prior, GaussianPrior):
         raise TypeError(f"prior must be a GaussianPrior, got {type(prior).__name__}")
     if not isinstance(sample, LabelledSample):

@@ -24,7 +24,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._validate import check_int, check_real
+from ._validate import as_float_array, check_instance, check_int, check_real
 
 __all__ = ["METRICS", "PathHistory", "PathRecorder", "sequence_stats", "train_sgd", "error_rate"]
 
@@ -146,8 +146,25 @@ def sequence_stats(matrices: Any) -> dict[str, np.ndarray]:
 
 
 @torch.no_grad()
+def _labelled(X: Any, y: Any) -> tuple[torch.Tensor, torch.Tensor]:
+    """``X`` as a float32 (n, d) tensor with n >= 1 finite rows, ``y`` as n int64 labels >= 0."""
+    X = torch.as_tensor(as_float_array(X, "X", ndim=2, min_size=1), dtype=torch.float32)
+    if hasattr(y, "detach"):
+        y = y.detach().cpu().numpy()
+    yv = np.asarray(y) if y is not None and not isinstance(y, (str, bytes)) else None
+    if yv is None or yv.dtype.kind not in "iub" and not (
+        yv.dtype.kind == "f" and np.all(np.isfinite(yv)) and np.all(yv == np.round(yv))
+    ):
+        raise TypeError(f"y must be an array of integer class labels, got {type(y).__name__}")
+    if yv.shape != (X.shape[0],) or (yv.size and yv.min() < 0):
+        raise ValueError(f"y must hold {X.shape[0]} class labels >= 0, got shape {yv.shape}")
+    return X, torch.as_tensor(yv.astype(np.int64))
+
+
 def error_rate(model: nn.Module, X: torch.Tensor, y: torch.Tensor) -> float:
     """Fraction of ``X`` that ``model`` misclassifies (argmax of its logits)."""
+    check_instance(model, "model", nn.Module)
+    X, y = _labelled(X, y)
     dev = next(model.parameters()).device
     return float((model(X.to(dev)).argmax(1) != y.to(dev)).double().mean())
 
@@ -168,10 +185,7 @@ def train_sgd(
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    X = torch.as_tensor(X, dtype=torch.float32)
-    y = torch.as_tensor(y, dtype=torch.int64)
-    if X.ndim != 2 or y.shape != (X.shape[0],) or X.shape[0] == 0:
-        raise ValueError(f"X must be (n, d) and y (n,), got {tuple(X.shape)}, {tuple(y.shape)}")
+    X, y = _labelled(X, y)
     lr = check_real(lr, "lr", low=0, low_inclusive=False)
     n = X.shape[0]
     batch_size = check_int(batch_size, "batch_size", min_value=1, max_value=n)

@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pytest
 import torch
+from _optim_helpers import run_steps
 
 from dlmath import optim as dop
 
@@ -31,36 +32,11 @@ def _problem(seed: int = 0):
     return init, loss
 
 
-def _run_steps(opt, params, loss, n_steps, closure_step):
-    """Take ``n_steps`` optimizer steps on ``loss(params)``; return the flattened iterates.
-
-    ``closure_step`` passes the closure to ``opt.step`` (needed where the gradient is taken
-    elsewhere than at the iterate, as in Sutskever's NAG); otherwise the gradient is computed
-    first and ``opt.step()`` is called without one.
-    """
-
-    def closure():
-        opt.zero_grad()
-        out = loss(params)
-        out.backward()
-        return out
-
-    iterates = []
-    for _ in range(n_steps):
-        if closure_step:
-            opt.step(closure)
-        else:
-            closure()
-            opt.step()
-        iterates.append(torch.cat([p.detach().flatten() for p in params]).clone())
-    return iterates
-
-
 def _trajectory(make_opt, n_steps=N_STEPS, seed=0, closure_step=False):
     init, loss = _problem(seed)
     params = [p.clone().requires_grad_(True) for p in init]
     opt = make_opt(params)
-    return torch.stack(_run_steps(opt, params, loss, n_steps, closure_step)), opt
+    return torch.stack(run_steps(opt, params, loss, n_steps, closure_step=closure_step)), opt
 
 
 def _max_diff(a, b):
@@ -142,7 +118,7 @@ def _quadratic_steps(make_opt, n, scale=(1.0, 3.0), closure_step=False):
     x = torch.tensor(X0, dtype=torch.float64, requires_grad=True)
     a = torch.tensor(scale, dtype=torch.float64)
     opt = make_opt([x])
-    steps = _run_steps(opt, [x], lambda ps: 0.5 * (a * ps[0] ** 2).sum(), n, closure_step)
+    steps = run_steps(opt, [x], lambda ps: 0.5 * (a * ps[0] ** 2).sum(), n, closure_step=closure_step)
     return [s.numpy() for s in steps]
 
 

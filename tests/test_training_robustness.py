@@ -6,6 +6,7 @@ import math
 import numpy as np
 import pytest
 import torch
+from _optim_helpers import run_steps
 
 from dlmath import autoencoders as ae
 from dlmath import hessian as hs
@@ -24,23 +25,8 @@ def _run(opt_factory, x0, H, steps=20, closure=True, sched=True):
     x = x0.clone().requires_grad_(True)
     opt = opt_factory([x])
     sch = torch.optim.lr_scheduler.StepLR(opt, step_size=5, gamma=0.3) if sched else None
-    traj = []
-
-    def f():
-        opt.zero_grad()
-        loss = 0.5 * x @ H @ x
-        loss.backward()
-        return loss
-
-    for _ in range(steps):
-        if closure:
-            opt.step(f)
-        else:
-            f()
-            opt.step()
-        if sch is not None:
-            sch.step()
-        traj.append(x.detach().clone())
+    traj = run_steps(opt, [x], lambda ps: 0.5 * ps[0] @ H @ ps[0], steps,
+                     closure_step=closure, scheduler=sch)
     return torch.stack(traj), opt, x
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -10,10 +11,12 @@ import numpy as np
 from .._validate import (
     as_float_array,
     as_generator,
+    check_bool,
     check_choice,
     check_instance,
     check_int,
     check_real,
+    check_size,
     check_xy,
 )
 from ..relu_nets._net import rectify as relu  # the package's one rectifier, unchecked in loops
@@ -22,6 +25,12 @@ DISTRIBUTIONS = ("normal", "laplace", "student_t", "mixture")
 ALGORITHMS = ("tron", "sgd", "sgd_first_sample")
 ATTACKS = ("alternating", "uniform", "correlated")
 _CHUNK = 256  # at most this many iterations of random numbers are drawn at once
+#: Default limit on a run's work (multiply-adds, estimated before it starts), far above the
+#: paper-scale runs. Pass ``max_work`` to run beyond it.
+MAX_WORK = 10**12
+MAX_FILTER_ENTRIES = 10**8  # k r n floats of a DepthTwoNet (800 MB)
+MAX_SAMPLES = 10**9  # numbers drawn by one sample_inputs call (8 GB)
+MAX_EXACT = 2**53  # counts that enter float formulas: beyond 2^53 they are not exact
 
 
 def _dist_params(dist: str, scale: float, df: float, shift: float) -> tuple[str, float, float, float]:
@@ -49,6 +58,10 @@ def sample_inputs(
     * ``mixture``: :math:`\\pm\\text{shift} + N(0,\\text{scale}^2)`, signs equally likely (bimodal).
     """
     dist, scale, df, shift = _dist_params(dist, scale, df, shift)
+    dims = (size,) if not isinstance(size, tuple) else size
+    dims = tuple(check_int(d, "size", min_value=0) for d in dims)
+    check_size(math.prod(dims), MAX_SAMPLES, f"the sample size {dims}")
+    size = dims if isinstance(size, tuple) else dims[0]
     rng = as_generator(rng, "rng")
     if dist == "normal":
         return rng.normal(0.0, scale, size)
@@ -84,7 +97,7 @@ def input_moments(
 ) -> InputMoments:
     """Exact :class:`InputMoments` of :func:`sample_inputs`'s law in dimension ``n``."""
     dist, scale, df, shift = _dist_params(dist, scale, df, shift)
-    n = check_int(n, "n", min_value=1)
+    n = check_int(n, "n", min_value=1, max_value=MAX_EXACT)
     s2 = scale**2
     if dist == "normal":
         var, m4 = s2, 3 * s2**2
@@ -147,6 +160,7 @@ def make_depth2_net(
     k = check_int(k, "k", min_value=2)
     if k % 2:
         raise ValueError(f"k must be even (the c_j are symmetric around 0), got {k}")
+    check_size(k * r * n, MAX_FILTER_ENTRIES, f"the k r n = {k} x {r} x {n} filter entries")
     rng = as_generator(rng, "rng")
     M = rng.standard_normal((r, n))
     C = rng.standard_normal((r, n))
@@ -160,12 +174,18 @@ def relu_gate_net(n: int) -> DepthTwoNet:
     return DepthTwoNet(np.eye(n)[None])
 
 
-def _check_wX(net: DepthTwoNet, w, X) -> tuple[np.ndarray, np.ndarray]:
+def _check_wX(
+    net: DepthTwoNet, w, X, *, w_name: str = "w", min_rows: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
     check_instance(net, "net", DepthTwoNet)
-    w = as_float_array(w, "w", ndim=(1, 2))
+    w = as_float_array(w, w_name, ndim=(1, 2))
     if w.shape[-1] != net.r:
-        raise ValueError(f"w must have {net.r} entries in its last axis, got shape {w.shape}")
+        raise ValueError(f"{w_name} must have {net.r} entries in its last axis, got shape {w.shape}")
     X = as_float_array(X, "X", ndim=2)
+    if X.shape[0] < min_rows:
+        raise ValueError(
+            f"X must hold at least {min_rows} row(s): a step on an empty batch is undefined"
+        )
     if X.shape[1] != net.n:
         raise ValueError(f"X must have shape (b, {net.n}), got {X.shape}")
     return w, X
@@ -205,7 +225,7 @@ def net_gradient(net: DepthTwoNet, w, X) -> np.ndarray:
 
 
 def _check_step(net, w, X, y, eta):
-    w, X = _check_wX(net, w, X)
+    w, X = _check_wX(net, w, X, min_rows=1)
     if w.ndim != 1:
         raise ValueError(f"w must be 1-dimensional, got shape {w.shape}")
     y = as_float_array(y, "y", shape=(X.shape[0],))
@@ -229,6 +249,7 @@ def sgd_step(net: DepthTwoNet, w, X, y, eta: float, *, first_sample_bug: bool = 
     reference code does (``net_der_now[:, 0]``); it is kept only to show what that changes.
     """
     w, X, y, eta = _check_step(net, w, X, y, eta)
+    first_sample_bug = check_bool(first_sample_bug, "first_sample_bug")
     residual = y - net_output(net, w, X)
     G = net_gradient(net, w, X)
     if first_sample_bug:
@@ -249,7 +270,8 @@ def attack_noise(kind: str, theta, mask, *, uniforms=None, X=None, direction=Non
     * ``correlated``: :math:`\\xi_i = \\theta_*\\,\\mathrm{sign}(c^\\top x_i)` for ``direction``
       :math:`c`: an adversary that correlates with the input (``X`` needed).
 
-    ``theta`` is a scalar or an array broadcasting against ``mask`` (numpy rules).
+    ``theta``, ``uniforms`` and the input pattern of ``X`` are scalars or arrays broadcasting
+    against ``mask`` (numpy rules) without enlarging it; the result has ``mask``'s shape.
     """
     check_choice(kind, "kind", ATTACKS)
     mask = as_float_array(mask, "mask", min_size=1)
@@ -258,6 +280,7 @@ def attack_noise(kind: str, theta, mask, *, uniforms=None, X=None, direction=Non
     theta = as_float_array(theta, "theta")
     if np.any(theta < 0):
         raise ValueError("theta must be finite and >= 0")
+    _check_broadcasts(theta.shape, mask.shape, "theta")
     if kind == "alternating":
         pattern = np.resize([-1.0, 1.0], mask.shape[-1])
     elif kind == "uniform":
@@ -266,13 +289,27 @@ def attack_noise(kind: str, theta, mask, *, uniforms=None, X=None, direction=Non
         pattern = as_float_array(uniforms, "uniforms")
         if np.any(np.abs(pattern) > 1):
             raise ValueError("uniforms must lie in [-1, 1] (the attack is bounded by theta)")
+        _check_broadcasts(pattern.shape, mask.shape, "uniforms")
     else:
         if X is None or direction is None:
             raise ValueError("X and direction must be given for kind='correlated'")
         X = as_float_array(X, "X", ndim=(2, 3, 4))
         direction = as_float_array(direction, "direction", shape=(X.shape[-1],))
         pattern = np.sign(X @ direction)
+        _check_broadcasts(pattern.shape, mask.shape, "X", "X.shape[:-1]")
     return mask * theta * pattern
+
+
+def _check_broadcasts(shape: tuple, mask_shape: tuple, name: str, what: str | None = None) -> None:
+    try:
+        ok = np.broadcast_shapes(shape, mask_shape) == mask_shape
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ValueError(
+            f"{what or name + '.shape'} {shape} must broadcast against mask's shape "
+            f"{mask_shape} without enlarging it"
+        )
 
 
 # ----------------------------------------------------------------------------- real data
@@ -290,12 +327,15 @@ def fit_tron(
     y_test=None,
     record_every: int = 100,
     seed: int | np.random.Generator = 0,
+    max_work: float = MAX_WORK,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Train on a fixed data set, mini-batches drawn uniformly with replacement.
 
     Returns ``(w, train_mse, test_mse)``, the curves recorded every ``record_every`` steps
     (``test_mse`` is empty without test data). ``algorithm`` is ``tron`` (:func:`tron_step`),
-    ``sgd`` or ``sgd_first_sample`` (:func:`sgd_step`).
+    ``sgd`` or ``sgd_first_sample`` (:func:`sgd_step`). A run whose work
+    (``n_iter b k r n`` plus the recorded evaluations) exceeds ``max_work`` is refused before
+    it starts.
     """
     check_instance(net, "net", DepthTwoNet)
     X, y = check_xy(X, y)
@@ -307,6 +347,10 @@ def fit_tron(
     has_test = X_test is not None
     if has_test:
         X_test, y_test = check_xy(X_test, y_test)
+    max_work = check_real(max_work, "max_work", low=0.0, low_inclusive=False, allow_inf=True)
+    evals = (n_iter // record_every + 1) * (X.shape[0] + (X_test.shape[0] if has_test else 0))
+    check_size((n_iter * b + evals) * net.k * net.r * net.n, max_work,
+               "the work n_iter * b * k * r * n", "a larger max_work")
     rng = as_generator(seed)
     train, test = [], []
     for t in range(n_iter + 1):

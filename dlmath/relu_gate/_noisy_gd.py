@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validate import as_float_array, as_generator, check_int, check_real, check_xy
+from .._validate import as_float_array, as_generator, check_int, check_real, check_size, check_xy
 from ..relu_nets._net import rectify as relu  # the package's one rectifier, unchecked in loops
+from ._model import MAX_EXACT, MAX_WORK
 
 
 @dataclass
@@ -19,7 +20,8 @@ class NoisyGDResult:
 
 
 def noisy_gd(
-    X, y, w0, *, eta: float, beta_inv: float, n_iter: int, n_runs: int, seed: int | np.random.Generator = 0
+    X, y, w0, *, eta: float, beta_inv: float, n_iter: int, n_runs: int,
+    seed: int | np.random.Generator = 0, max_work: float = MAX_WORK,
 ) -> NoisyGDResult:
     """Noise-assisted GD on :math:`\\hat L(w) = \\frac1{2m}\\sum_i (y_i - \\sigma(w^\\top x_i))^2`,
     ``n_runs`` independent chains advanced together (:prf:ref:`alg-ch3-noisy-gd`):
@@ -27,7 +29,8 @@ def noisy_gd(
     .. math:: w_{t+1} = w_t - \\eta\\nabla\\hat L(w_t) + \\sqrt{2\\eta/\\beta_{\\rm inv}}\\,g_t,
               \\qquad g_t\\sim N(0, I_n).
 
-    Returns a :class:`NoisyGDResult`: the norms along the way and the final iterates.
+    Returns a :class:`NoisyGDResult`: the norms along the way and the final iterates. A run
+    whose work ``n_iter n_runs m n`` exceeds ``max_work`` is refused before it starts.
     """
     X, y = check_xy(X, y)
     w0 = as_float_array(w0, "w0", shape=(X.shape[1],))
@@ -35,6 +38,9 @@ def noisy_gd(
     beta_inv = check_real(beta_inv, "beta_inv", low=0.0, low_inclusive=False)
     n_iter = check_int(n_iter, "n_iter", min_value=1)
     n_runs = check_int(n_runs, "n_runs", min_value=1)
+    max_work = check_real(max_work, "max_work", low=0.0, low_inclusive=False, allow_inf=True)
+    check_size(n_iter * n_runs * X.size, max_work, "the work n_iter * n_runs * m * n",
+               "a larger max_work")
     rng = as_generator(seed)
     m, n = X.shape
     W = np.repeat(w0[None], n_runs, axis=0)
@@ -63,7 +69,7 @@ def noisy_gd_radius(X, y, w0, *, eta: float, beta_inv: float, n_iter: int, delta
     w0 = as_float_array(w0, "w0", shape=(X.shape[1],))
     eta = check_real(eta, "eta", low=0.0, low_inclusive=False)
     beta_inv = check_real(beta_inv, "beta_inv", low=0.0, low_inclusive=False)
-    n_iter = check_int(n_iter, "n_iter", min_value=1)
+    n_iter = check_int(n_iter, "n_iter", min_value=1, max_value=MAX_EXACT)
     delta = check_real(delta, "delta", low=0.0, high=1.0, low_inclusive=False)
     R2 = float(np.max(np.sum(X**2, axis=1)))
     if eta * R2 > 1:
@@ -74,7 +80,9 @@ def noisy_gd_radius(X, y, w0, *, eta: float, beta_inv: float, n_iter: int, delta
     return float(np.sqrt((w0 @ w0 + eta * n_iter * C) / delta))
 
 
-def positive_curvature(X, *, n_starts: int = 256, n_steps: int = 300, seed: int = 0) -> float:
+def positive_curvature(
+    X, *, n_starts: int = 256, n_steps: int = 300, seed: int = 0, max_work: float = MAX_WORK
+) -> float:
     """Estimate :math:`\\lambda_+ = \\min_{\\|u\\|=1}\\frac1m\\sum_i\\sigma(u^\\top x_i)^2` by projected
     gradient descent on the sphere from ``n_starts`` random starts (the objective is
     continuously differentiable and piecewise quadratic).
@@ -82,11 +90,15 @@ def positive_curvature(X, *, n_starts: int = 256, n_steps: int = 300, seed: int 
     The value returned is attained at a unit vector, so it is an **upper** estimate of
     :math:`\\lambda_+`, and :func:`noisy_gd_stationary_bound` computed from it is at most the true
     bound: a check against it is stricter than the theorem. :math:`\\lambda_+ = 0` exactly when
-    the data lie in a closed half-space.
+    the data lie in a closed half-space. A search whose work ``n_starts n_steps m n`` exceeds
+    ``max_work`` is refused before it starts.
     """
     X = as_float_array(X, "X", ndim=2, min_size=1)
     n_starts = check_int(n_starts, "n_starts", min_value=1)
     n_steps = check_int(n_steps, "n_steps", min_value=1)
+    max_work = check_real(max_work, "max_work", low=0.0, low_inclusive=False, allow_inf=True)
+    check_size(n_starts * n_steps * X.size, max_work, "the work n_starts * n_steps * m * n",
+               "a larger max_work")
     rng = as_generator(seed)
     m = X.shape[0]
     U = rng.standard_normal((n_starts, X.shape[1]))

@@ -5,8 +5,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import as_float_array, check_choice, check_instance, check_int, check_real
-from ._model import DepthTwoNet, InputMoments, _check_wX
+from .._validate import (
+    as_float_array,
+    check_choice,
+    check_covariance,
+    check_instance,
+    check_int,
+    check_real,
+)
+from ._model import MAX_EXACT, DepthTwoNet, InputMoments, _check_wX
 
 
 def expected_tron_direction(net: DepthTwoNet, w, w_star, sigma) -> np.ndarray:
@@ -17,9 +24,10 @@ def expected_tron_direction(net: DepthTwoNet, w, w_star, sigma) -> np.ndarray:
     for the ReLU gate it reads
     :math:`\\frac12\\Sigma(w_*-w)`.
     """
+    check_instance(net, "net", DepthTwoNet)
     w, _ = _check_wX(net, w, np.zeros((1, net.n)))
-    w_star, _ = _check_wX(net, w_star, np.zeros((1, net.n)))
-    sigma = as_float_array(sigma, "sigma", shape=(net.n, net.n))
+    w_star, _ = _check_wX(net, w_star, np.zeros((1, net.n)), w_name="w_star")
+    sigma = check_covariance(sigma, "sigma", net.n)
     M = net.M
     return 0.5 * net.q * M @ sigma @ M.T @ (w_star - w)
 
@@ -38,7 +46,7 @@ def contraction_factor(moments: InputMoments, eta: float, b: int) -> float:
     """
     m = check_instance(moments, "moments", InputMoments)
     eta = check_real(eta, "eta", low=0.0, low_inclusive=False)
-    b = check_int(b, "b", min_value=1)
+    b = check_int(b, "b", min_value=1, max_value=MAX_EXACT)
     return 1 - eta * m.lam_min + eta**2 * (m.kappa / (2 * b) + (1 - 1 / b) * m.lam_max**2 / 4)
 
 
@@ -47,7 +55,7 @@ def best_step_size(moments: InputMoments, b: int) -> tuple[float, float]:
     :math:`\\eta_b = \\lambda/(2c_b)`, :math:`\\rho_b^2 = 1-\\lambda^2/(4c_b)`,
     :math:`c_b = \\kappa/(2b) + (1-1/b)\\Lambda^2/4`."""
     m = check_instance(moments, "moments", InputMoments)
-    b = check_int(b, "b", min_value=1)
+    b = check_int(b, "b", min_value=1, max_value=MAX_EXACT)
     c = m.kappa / (2 * b) + (1 - 1 / b) * m.lam_max**2 / 4
     return m.lam_min / (2 * c), 1 - m.lam_min**2 / (4 * c)
 
@@ -67,8 +75,8 @@ def poisoning_floor(
     eta = check_real(eta, "eta", low=0.0, low_inclusive=False)
     beta = check_real(beta, "beta", low=0.0, high=1.0)
     xi_sq = check_real(xi_sq, "xi_sq", low=0.0)
-    r = check_int(r, "r", min_value=1)
-    b = check_int(b, "b", min_value=1)
+    r = check_int(r, "r", min_value=1, max_value=MAX_EXACT)
+    b = check_int(b, "b", min_value=1, max_value=MAX_EXACT)
     q = check_real(q, "q", low=0.0, low_inclusive=False)
     check_choice(algorithm, "algorithm", ("tron", "sgd"))
     denom = b * q if algorithm == "tron" else 2 * b
@@ -86,9 +94,15 @@ def correlated_bias(net: DepthTwoNet, sigma, beta: float, theta: float, sign_mom
     :math:`\\eta` (our derivation).
     """
     check_instance(net, "net", DepthTwoNet)
-    sigma = as_float_array(sigma, "sigma", shape=(net.n, net.n))
+    sigma = check_covariance(sigma, "sigma", net.n)
     beta = check_real(beta, "beta", low=0.0, high=1.0)
     theta = check_real(theta, "theta", low=0.0)
     m = as_float_array(sign_moment, "sign_moment", shape=(net.n,))
     M = net.M
-    return 2 * beta * theta / net.q * np.linalg.solve(M @ sigma @ M.T, M @ m)
+    try:
+        return 2 * beta * theta / net.q * np.linalg.solve(M @ sigma @ M.T, M @ m)
+    except np.linalg.LinAlgError as exc:
+        raise ValueError(
+            "M sigma M^T is singular (sigma is degenerate along the filters' rows): the mean "
+            "dynamics have no unique fixed point"
+        ) from exc

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validate import as_float_array, check_choice, check_int, check_real
-from ._model import ALGORITHMS, DepthTwoNet, _check_wX, net_output
+from .._validate import as_float_array, check_choice, check_instance, check_int, check_real, check_size
+from ._model import ALGORITHMS, MAX_WORK, DepthTwoNet, _check_wX, net_output
 from ._simulate import simulate_grid
 
 TRAP_LABELS = ("converged", "trapped", "diverged", "undecided")
@@ -29,9 +29,7 @@ TRAP_LABELS = ("converged", "trapped", "diverged", "undecided")
 def final_geometry(W, w_star) -> tuple[np.ndarray, np.ndarray]:
     """Per run, :math:`\\cos(w, w_*)` and :math:`\\|w\\|/\\|w_*\\|` for ``W`` of shape ``(S, r)``
     and ``w_star`` of shape ``(r,)`` or ``(S, r)``; ``nan`` where an iterate is not finite."""
-    W = np.asarray(W, dtype=float)
-    if W.ndim != 2:
-        raise ValueError(f"W must have shape (S, r), got {W.shape}")
+    W = as_float_array(W, "W", shape=(None, None), finite=False)  # a diverged run: NaN or inf
     w_star = as_float_array(w_star, "w_star", ndim=(1, 2))
     if w_star.shape[-1] != W.shape[1] or (w_star.ndim == 2 and w_star.shape != W.shape):
         raise ValueError(f"w_star must have shape ({W.shape[1]},) or {W.shape}, got {w_star.shape}")
@@ -119,20 +117,27 @@ def track_iterates(
     df: float = 4.0,
     w0=None,
     seed: int = 0,
+    max_work: float = MAX_WORK,
 ) -> Trajectories:
     """Run ``algorithm`` without attack for every row of ``w_star`` (shape ``(S, r)``), each run
     with its own data, and keep the iterates every ``every`` updates.
 
     The runs advance in segments of ``every`` updates of :func:`simulate_grid`
     (``independent=True``; segment ``j`` reads seed ``seed + j``, so segments and runs never
-    share data).
+    share data). Runs whose work ``S n_iter b k r n`` exceeds ``max_work`` are refused before
+    they start.
     """
+    check_instance(net, "net", DepthTwoNet)
     check_choice(algorithm, "algorithm", ALGORITHMS)
     n_iter = check_int(n_iter, "n_iter", min_value=1)
     every = check_int(every, "every", min_value=1, max_value=n_iter)
+    b = check_int(b, "b", min_value=1)
     seed = check_int(seed, "seed", min_value=0)
     w_star = as_float_array(w_star, "w_star", ndim=2)
     S = w_star.shape[0]
+    max_work = check_real(max_work, "max_work", low=0.0, low_inclusive=False, allow_inf=True)
+    check_size(S * n_iter * b * net.k * net.r * net.n, max_work,
+               "the work S * n_iter * b * k * r * n", "a larger max_work")
     W = np.ones_like(w_star) if w0 is None else np.broadcast_to(
         as_float_array(w0, "w0", ndim=(1, 2)), w_star.shape).copy()  # fmt: skip
     iters, snaps = [0], [W.copy()]

@@ -12,6 +12,7 @@ from .._validate import as_float_array, check_bool, check_int, check_real, check
 
 #: Largest dense array (entries) a public function builds in one go; above it, it refuses.
 MAX_DENSE = 200_000_000
+_MAX_EXACT = 2**53  # sizes used in float arithmetic: beyond 2^53 they are not exact
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,7 @@ def support_size_law(h: int, *, p: float | None = None, k: int | None = None):
     :math:`\\lceil h^p\\rceil`, mixed so that :math:`E K = h^p` exactly, hence
     :math:`P(i\\in S)=h^{p-1}` for a uniformly placed support.
     """
-    h = check_int(h, "h", min_value=2)
+    h = check_int(h, "h", min_value=2, max_value=_MAX_EXACT)
     if (p is None) == (k is None):
         raise ValueError("give exactly one of p (sparsity exponent) and k (support size)")
     if k is not None:
@@ -229,7 +230,7 @@ def deterministic_condition(coherence: float, delta: float, k: int, low: float, 
     (:prf:ref:`lem-ch4-deterministic`; ``low`` = a, ``high`` = b)."""
     coherence = check_real(coherence, "coherence", low=0.0, high=1.0)
     delta = check_real(delta, "delta", low=0.0)
-    k = check_int(k, "k", min_value=1)
+    k = check_int(k, "k", min_value=1, max_value=_MAX_EXACT)
     low = check_real(low, "low", low=0.0, low_inclusive=False)
     high = check_real(high, "high", low=low)
     return bool(low * (1 - delta) > (2 * k - 1) * high * (coherence + delta))

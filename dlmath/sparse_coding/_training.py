@@ -8,8 +8,19 @@ import numpy as np
 import torch
 
 from .. import config
-from .._validate import as_float_array, check_choice, check_int, check_real
-from ._model import TiedAutoencoder
+from .._validate import (
+    as_float_array,
+    check_bool,
+    check_choice,
+    check_instance,
+    check_int,
+    check_real,
+    check_rng,
+    check_size,
+)
+from ._model import MAX_DENSE, TiedAutoencoder
+
+_MAX_WORK = 10**16  # multiply-adds of one train_tied run, far above any run of the book
 
 
 def column_errors(W, A, *, normalize: bool = True) -> np.ndarray:
@@ -22,7 +33,7 @@ def column_errors(W, A, *, normalize: bool = True) -> np.ndarray:
     A = as_float_array(A, "A", ndim=2)
     if A.shape != W.T.shape:
         raise ValueError(f"A must have shape {W.T.shape}, got {A.shape}")
-    if normalize:
+    if check_bool(normalize, "normalize"):
         norms = np.linalg.norm(W, axis=1, keepdims=True)
         if np.any(norms == 0):
             raise ValueError("W has a zero row; its direction is undefined")
@@ -94,6 +105,8 @@ def train_tied(
         batch_size = check_int(batch_size, "batch_size", min_value=1, max_value=Y.shape[0])
     if A is not None:
         A = as_float_array(A, "A", shape=(model.W.shape[1], model.W.shape[0]))
+    check_size(n_iter * Y.size * model.W.shape[0], _MAX_WORK,
+               "the work n_iter * N * n * h of the run")
     Yt = torch.as_tensor(Y, dtype=torch.float64, device=dev)
     opt = (torch.optim.SGD if method == "gd" else torch.optim.Adam)(model.parameters(), lr=lr)
     gen = torch.Generator(device="cpu").manual_seed(seed)
@@ -147,6 +160,22 @@ class ProtocolSettings:
     lambda2: float = -1.0
     tilde_rows: int = 4
 
+    def __post_init__(self) -> None:
+        ints = {"n": (1, None), "h": (2, None), "S": (1, self.h), "n_train": (1, None),
+                "n_test": (1, None), "n_iter": (0, None), "tilde_rows": (1, self.h)}
+        reals = {"m1": None, "sd": 0.0, "ball_distance": 0.0, "eta": 0.0, "delta_loss": None,
+                 "eps_c": 0.0, "lambda2": None}
+        for name, (lo, hi) in ints.items():
+            if name in ("S", "tilde_rows"):
+                hi = check_int(self.h, "h", min_value=2)
+            object.__setattr__(self, name, check_int(getattr(self, name), name, min_value=lo,
+                                                     max_value=hi))
+        for name, lo in reals.items():
+            object.__setattr__(self, name, check_real(getattr(self, name), name, low=lo,
+                                                      low_inclusive=name != "eta"))
+        check_size((self.n_train + self.n_test) * max(self.h, self.n), MAX_DENSE,
+                   "the protocol's data (n_train + n_test) * max(h, n)")
+
 
 def protocol_data(settings: ProtocolSettings, rng: np.random.Generator):
     """Dictionary, initial ``W``, train and test codes/observations as in the MATLAB code.
@@ -157,7 +186,8 @@ def protocol_data(settings: ProtocolSettings, rng: np.random.Generator):
     """
     from ._model import coherence, make_dictionary, perturb_rows
 
-    s = settings
+    s = check_instance(settings, "settings", ProtocolSettings)
+    rng = check_rng(rng)
     A = make_dictionary(s.n, s.h, rng)
     W0 = perturb_rows(A, s.ball_distance, rng)
     X = np.zeros((s.n_train + s.n_test, s.h))
@@ -180,7 +210,8 @@ def protocol_gradient(W, Y, settings: ProtocolSettings, mu: float) -> np.ndarray
     bars are sample means, :math:`\\tilde W` keeps the first ``tilde_rows`` rows of ``W``,
     :math:`\\lambda_1=C(hS+S)` and :math:`\\epsilon=c|m_1|S(\\delta+\\mu/\\sqrt n)`.
     """
-    s = settings
+    s = check_instance(settings, "settings", ProtocolSettings)
+    mu = check_real(mu, "mu", low=0.0)
     W = as_float_array(W, "W", shape=(s.h, s.n))
     Y = as_float_array(Y, "Y", ndim=2, shape=(None, s.n))
     C = (1 - s.delta_loss) ** 2
