@@ -332,8 +332,9 @@ def _grid_batched(spec: _GridSpec, W: np.ndarray, errors: np.ndarray) -> None:
         return
     # Constants folded in (q > 0, so relu(f B h) = f relu(B h) and the signs are unchanged):
     f_scale, eta_b = net.q / net.k, spec.eta / b
-    Bf_T = f_scale * B.T  # (p, k): u -> f_scale * pre-activations
     ones_k = np.ones(net.k)
+    # w -> f_scale * (A_j Q)^T w for every filter j, as one (r, m * k) matrix
+    CwK = (f_scale * np.einsum("jl,lrm->rmj", B, C)).reshape(r, m * net.k)
     Cw = C.transpose(1, 0, 2).reshape(r, p * m)  # w -> (C_l^T w)_l, flattened
     CwT = eta_b * f_scale * np.ascontiguousarray(Cw.T)  # (p * m, r), SGD's step folded in
     MQT = eta_b * (net.M if Q is None else net.M @ Q).T  # (m, r), Tron's step folded in
@@ -346,12 +347,12 @@ def _grid_batched(spec: _GridSpec, W: np.ndarray, errors: np.ndarray) -> None:
         Gr = G.reshape(c, n_alg, S, b, m)
         Y = _labels(spec, None, G, U, V, B, Q, u_star=np.matmul(Gr, V_star))  # (c, n_alg, S, b)
         # the first sample's F_l x, all the first-sample variant reads of a batch
-        FX0 = {a: np.einsum("csm,lrm->cslr", Gr[:, a, :, 0], C) for a in first}
+        FX0 = {a: (eta_b * f_scale) * np.einsum("csm,lrm->cslr", Gr[:, a, :, 0], C) for a in first}
         W_hist = np.empty((c,) + W.shape)
         for ci in range(c):
             Gt = Gr[ci]  # (n_alg, S, b, m)
-            Vw = (Wf @ Cw).reshape(n_alg * S, p, m).transpose(0, 2, 1)  # (rows, m, p)
-            h = np.matmul(G[ci], Vw).reshape(n_alg, S, b, p) @ Bf_T  # f_scale * w^T A_j x_i
+            Vw = (Wf @ CwK).reshape(n_alg * S, m, net.k)
+            h = np.matmul(G[ci], Vw).reshape(n_alg, S, b, net.k)  # f_scale * w^T A_j x_i
             res = Y[ci] - relu(h) @ ones_k  # (n_alg, S, b)
             for a, alg in algs:
                 if alg == "tron":
@@ -361,7 +362,7 @@ def _grid_batched(spec: _GridSpec, W: np.ndarray, errors: np.ndarray) -> None:
                     W[a] += P.reshape(S, p * m) @ CwT  # P: (S, p, m)
                 else:  # the public code: derivative of sample 1 used for every sample
                     coef = ((h[a, :, 0] > 0) @ B) * res[a].sum(-1)[:, None]  # (S, p)
-                    W[a] += (eta_b * f_scale) * np.matmul(coef[:, None], FX0[a][ci])[:, 0]
+                    W[a] += np.matmul(coef[:, None], FX0[a][ci])[:, 0]
             W_hist[ci] = W
         rows = [j for j in range(j_rec, len(rec)) if rec[j] <= t + c]
         if rows:
