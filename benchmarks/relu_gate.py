@@ -124,6 +124,8 @@ def _cpu(fn):
 
 
 def shared_mode(iters: int) -> dict:
+    import torch  # noqa: F401 - the stream's Gaussian generator, imported before the timing
+
     net, w_star, cfg = _sim01()
     kw = dict(n_iter=iters, b=16, eta=cfg["eta"], betas=cfg["betas"], thetas=cfg["thetas"],
               algorithms=("tron", "sgd"), record_every=100, seed=1)  # fmt: skip
@@ -177,6 +179,8 @@ def _public_draws(iters: int) -> float:
 
 
 def independent_mode(iters: int, public_code: Path | None) -> dict:
+    import torch  # noqa: F401 - imported before any in-process timing, as in shared_mode
+
     net, w_star, cfg = _sim01()
     kw = _independent_kw(cfg, iters)
     t_public_rng = _public_draws(iters)

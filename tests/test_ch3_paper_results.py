@@ -120,16 +120,24 @@ def test_neurotron_floor_matches_second_order_prediction(sim):
     assert abs(ratio.mean() - (1 + delta)) <= K_SE * se + delta, msg + (round(delta, 4),)
 
 
-def test_first_sample_variant_is_far_behind_correct_sgd_without_attack():
-    """The public code's SGD: wherever correct SGD converged without attack, the first-sample
-    variant ends at least 1e3 times farther from w* (or diverged)."""
+def _hitting_time(res: dict, alg: str, level: float = -10.0) -> float:
+    """The first recorded iteration with log10-error <= level without attack (inf: never)."""
+    hit = np.flatnonzero(_arr(res[alg]["log10_error"][0]) <= level)
+    return float(res["iterations"][hit[0]]) if hit.size else np.inf
+
+
+def test_first_sample_variant_is_slower_than_correct_sgd_without_attack():
+    """The public code's SGD: wherever correct SGD reached 1e-10 without attack, the
+    first-sample variant reaches it more than 1.5 times later or never (the rule of "faster"
+    stated in ch3/03). Comparing the final errors instead fails where both end at the
+    rounding level (sim08: 1,600 against 28,300 iterations)."""
     compared = 0
     for rec in RECORDS.values():
         res = rec["result"]
-        sgd, bug = _arr(res["sgd"]["final_error"])[0], _arr(res["sgd_first_sample"]["final_error"])[0]
-        if sgd < 1e-10:
+        t_sgd, t_bug = _hitting_time(res, "sgd"), _hitting_time(res, "sgd_first_sample")
+        if np.isfinite(t_sgd):
             compared += 1
-            assert not np.isfinite(bug) or bug > 1e3 * sgd, (rec["settings"]["sim"], bug, sgd)
+            assert t_bug > 1.5 * t_sgd, (rec["settings"]["sim"], t_bug, t_sgd)
     assert compared >= 1
 
 
