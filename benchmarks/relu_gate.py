@@ -68,30 +68,20 @@ _DLMATH_DRIVER = """
 import json, sys, time
 t_start = time.process_time()
 import numpy as np
-sys.path.insert(0, {bench!r})
-from relu_gate import _sim01, _independent_kw
 from dlmath import relu_gate as rg
-from dlmath.relu_gate import _simulate
 import torch  # the stream imports it on first use: counted with the imports
-net, w_star, cfg = _sim01()
-kw = _independent_kw(cfg, {iters})
+rng = np.random.default_rng(1)  # as _sim01
+net = rg.make_depth2_net(100, 25, 10, rng)
+w_star = rng.standard_normal(25)
+kw = {kw!r}
 t_import = time.process_time() - t_start
 t0 = time.process_time()
 res = rg.simulate_grid(net, w_star, **kw)
 t_sim = time.process_time() - t0
-spec = _simulate._grid_spec(net, w_star, dist="normal", attack="alternating",
-                            dist_kw=dict(scale=1.0, df=4.0, shift=1.0),
-                            w0=None, direction=None, **{{k: v for k, v in kw.items() if k != "dist"}})
-Q = _simulate._input_basis(spec)
-t0 = time.process_time()
-for _ in _simulate._stream(spec, net.n if Q is None else Q.shape[1]):
-    pass
-t_rng = time.process_time() - t0
 e = res.errors[0, :, 1:]
 floor = np.sqrt(np.mean(e[:, -max(1, e.shape[-1] // 4):] ** 2, axis=-1))
-json.dump(dict(import_cpu_s=t_import, simulate_cpu_s=t_sim, stream_cpu_s=t_rng,
-               input_coordinates=int(net.n if Q is None else Q.shape[1]),
-               tron_floor=floor.tolist()), open({out!r}, "w"))
+json.dump(dict(import_cpu_s=t_import, simulate_cpu_s=t_sim, tron_floor=floor.tolist()),
+          open({out!r}, "w"))
 """
 
 
@@ -178,18 +168,33 @@ def _public_draws(iters: int) -> float:
     return time.process_time() - t0
 
 
+def _dlmath_draws(net, w_star, kw: dict) -> tuple[float, int]:
+    """CPU seconds to draw dlmath's stream for ``kw`` alone, and its coordinates per input."""
+    from dlmath.relu_gate import _simulate
+
+    spec = _simulate._grid_spec(net, w_star, dist="normal", attack="alternating",
+                                dist_kw=dict(scale=1.0, df=4.0, shift=1.0), w0=None,
+                                direction=None, **kw)  # fmt: skip
+    Q = _simulate._input_basis(spec)
+    m = net.n if Q is None else Q.shape[1]
+    t0 = time.process_time()
+    for _ in _simulate._stream(spec, m):
+        pass
+    return time.process_time() - t0, m
+
+
 def independent_mode(iters: int, public_code: Path | None) -> dict:
     import torch  # noqa: F401 - imported before any in-process timing, as in shared_mode
 
     net, w_star, cfg = _sim01()
     kw = _independent_kw(cfg, iters)
     t_public_rng = _public_draws(iters)
+    t_rng, coords = _dlmath_draws(net, w_star, kw)
     if public_code is not None:
         with tempfile.TemporaryDirectory() as tmp:
             src = _public_source(public_code, Path(tmp))
             out_file, dl_file = str(Path(tmp) / "errors.npy"), str(Path(tmp) / "dlmath.json")
-            driver = _DLMATH_DRIVER.format(bench=str(Path(__file__).resolve().parent),
-                                           iters=iters, out=dl_file)  # fmt: skip
+            driver = _DLMATH_DRIVER.format(kw=kw, out=dl_file)
             t_fast = _child_cpu([sys.executable, "-c", driver], tmp)
             dl = json.loads(Path(dl_file).read_text())
             t_slow = _child_cpu([sys.executable, "-c", _DRIVER.format(src=str(src), iters=iters,
@@ -197,7 +202,7 @@ def independent_mode(iters: int, public_code: Path | None) -> dict:
             ref_floor = _floors(np.load(out_file)[0])
         fast_floor = np.array(dl["tron_floor"])
         reference = "the public code (papamarkou/neurotron_experiments), run side by side"
-        t_sim, t_rng = dl["simulate_cpu_s"], dl["stream_cpu_s"]
+        t_sim = dl["simulate_cpu_s"]
     else:
         fast, t_fast = _cpu(lambda: rg.simulate_grid(net, w_star, **kw))
         t_sim = t_fast
@@ -205,7 +210,7 @@ def independent_mode(iters: int, public_code: Path | None) -> dict:
         slow, t_slow = _cpu(lambda: rg.simulate_grid(net, w_star, implementation="loop", **kw))
         ref_floor = _floors(slow.errors[0, :, 1:])
         reference = "dlmath's re-implementation of the public per-setting loop"
-        t_rng, dl = float("nan"), {}
+        dl = {}
     out = {
         "algorithms": list(kw["algorithms"]),
         "dlmath_process_cpu_s": round(t_fast, 3),
@@ -215,7 +220,7 @@ def independent_mode(iters: int, public_code: Path | None) -> dict:
             "random_numbers": round(t_rng, 3),
             "labels_updates_records": round(t_sim - t_rng, 3),
         },
-        "dlmath_input_coordinates_per_sample": dl.get("input_coordinates"),
+        "dlmath_input_coordinates_per_sample": coords,
         "reference": reference,
         "reference_cpu_s": round(t_slow, 3),
         "speed_ratio_whole_process": round(t_slow / t_fast, 1),
