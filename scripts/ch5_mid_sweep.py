@@ -9,7 +9,8 @@ The design is :data:`dlmath.studies.ch5_evidence.MID_GRID`; each slice runs in t
 (:func:`dlmath.studies.ch5_evidence.mid_settings`): every learning rate with seed 0, then
 the other seeds at each optimizer's stage-1 optimum and its two neighbours. ``--middle-out``
 runs stage 1 from the middle of every grid outwards, alternating configs, so that a slice
-that is cut short (full batch on a CPU) still has the centre of each grid. Everything goes
+that is cut short (full batch on a CPU) still has the centre of each grid; ``--best-only``
+runs a slice's stage 2 at the stage-1 optima only (the depth slices on a CPU). Everything goes
 through :func:`dlmath.sweep.run_sweep`, so an interrupted sweep resumes where it stopped.
 Results land in ``chapters/05_adaptive_methods/results/ae_mid/``, where
 ``03_autoencoders_vs_nag.ipynb`` plots them; commit them as written, never edited. Commit
@@ -47,7 +48,8 @@ def middle_out(settings: list[dict]) -> list[dict]:
     return sorted(settings, key=lambda s: rank[id(s)])
 
 
-def run_slice(slice_: tuple, out: Path, *, order_middle_out: bool = False, **kw) -> list[dict]:
+def run_slice(slice_: tuple, out: Path, *, order_middle_out: bool = False,
+              best_only: bool = False, **kw) -> list[dict]:
     """Both stages of one slice; returns all its records."""
     d = slice_dir(out, slice_)
     stage1 = ev.mid_settings(1, slice_)
@@ -57,7 +59,10 @@ def run_slice(slice_: tuple, out: Path, *, order_middle_out: bool = False, **kw)
     by = ev.group_records(recs)
     best = {aes.config_label(opt): ev.interior_optimum(by[aes.config_label(opt)], lrs)["lr"]
             for opt, lrs in ev.MID_CONFIGS[: slice_[2]]}
-    return run_sweep(ev.run_mid_experiment, ev.mid_settings(2, slice_, best_lr=best), d, **kw)
+    stage2 = ev.mid_settings(2, slice_, best_lr=best)
+    if best_only:  # the other seeds at the stage-1 optimum only, not at its neighbours
+        stage2 = [s for s in stage2 if s["lr"] == best[aes.config_label(s)]]
+    return run_sweep(ev.run_mid_experiment, stage2, d, **kw)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -67,6 +72,9 @@ def main(argv: list[str] | None = None) -> None:
                    help="'first', 'all', or comma-separated indices into MID_GRID['slices']")
     p.add_argument("--middle-out", action="store_true",
                    help="stage 1 from the middle of each grid outwards")
+    p.add_argument("--best-only", default="",
+                   help="comma-separated slice indices whose stage 2 runs the other seeds "
+                        "at the stage-1 optimum only")
     p.add_argument("--n-jobs", type=int, default=1, help="joblib processes (1: serial)")
     args = p.parse_args(argv)
     kw = {"backend": "serial" if args.n_jobs == 1 else "joblib", "n_jobs": args.n_jobs,
@@ -78,9 +86,11 @@ def main(argv: list[str] | None = None) -> None:
         slices = grid
     else:
         slices = [grid[int(i)] for i in args.slices.split(",")]
+    best_only = [grid[int(i)] for i in args.best_only.split(",") if i]
     for s in slices:
         t0 = time.perf_counter()
-        recs = run_slice(tuple(s), args.out, order_middle_out=args.middle_out, **kw)
+        recs = run_slice(tuple(s), args.out, order_middle_out=args.middle_out,
+                         best_only=s in best_only, **kw)
         print(f"slice {s}: {len(recs)} records, {time.perf_counter() - t0:.0f} s")
 
 
