@@ -89,6 +89,10 @@ def test_slice_status_counts_both_stages():
     assert st["stage2"] == [5, 6] and not st["complete"]
     st = ev.slice_status(recs[1:], (3, 100, 1))[lab]  # one stage-1 point missing
     assert st["stage1"] == [4, 5] and st["stage2"][1] is None and not st["complete"]
+    # stage 2 at the optimum only (the depth slices): two runs planned, the rest extra
+    st = ev.slice_status(recs, (3, 100, 1), best_only=True)[lab]
+    assert st["stage2"] == [2, 2] and st["complete"]
+    assert ev.slice_status([], ev.BEST_ONLY[0])[aes.config_label(opt)]["stage2"] == [0, None]
     # an optimum at the grid's end plans two learning rates, not three
     st = ev.slice_status(_full_config(opt, lrs, [1, 2, 3, 4, 5]), (3, 100, 1))[lab]
     assert st["stage2"] == [4, 4] and st["complete"]

@@ -33,6 +33,7 @@ __all__ = [
     "MID_GRID",
     "MID_CONFIGS",
     "SLICE",
+    "BEST_ONLY",
     "run_mid_experiment",
     "mid_settings",
     "group_records",
@@ -81,6 +82,10 @@ MID_GRID: dict[str, Any] = dict(
 #: The slice committed with the book (the first of ``MID_GRID["slices"]``).
 SLICE = MID_GRID["slices"][0]
 
+#: Slices whose stage 2 runs the other seeds at the stage-1 optimum only, not at its two
+#: neighbours (the depth slices, as run on a CPU: ``scripts/ch5_mid_sweep.py --best-only 1,2``).
+BEST_ONLY: tuple[tuple, ...] = (MID_GRID["slices"][1], MID_GRID["slices"][2])
+
 
 @functools.lru_cache(maxsize=1)
 def _git_commit() -> str:
@@ -100,9 +105,11 @@ def _git_commit() -> str:
 
 def run_mid_experiment(settings: dict[str, Any]) -> dict[str, Any]:
     """:func:`~dlmath.studies.ch5_autoencoders.run_experiment` on ``settings``, with the git
-    commit of the code that ran it added to the result as ``"git_commit"``."""
+    commit of the code that ran it added to the result as ``"git_commit"`` (read before the
+    process's first run, so that a commit made while it trains is not recorded)."""
+    commit = _git_commit()
     out = aes.run_experiment(settings)
-    out["git_commit"] = _git_commit()
+    out["git_commit"] = commit
     return out
 
 
@@ -247,11 +254,15 @@ def design_settings(slice_: tuple = SLICE, grid: dict[str, Any] | None = None
 
 
 def slice_status(records: list[dict[str, Any]], slice_: tuple = SLICE,
-                 seeds: tuple[int, ...] = MID_GRID["seeds"]) -> dict[str, dict[str, Any]]:
+                 seeds: tuple[int, ...] = MID_GRID["seeds"], *,
+                 best_only: bool | None = None) -> dict[str, dict[str, Any]]:
     """What of ``slice_`` ran, per config label: ``stage1`` and ``stage2`` as ``[done,
     planned]`` (stage 2's plan is known once stage 1 is complete, else ``planned`` is
-    ``None``) and ``complete``: both stages as :func:`mid_settings` plans them."""
+    ``None``) and ``complete``: both stages as :func:`mid_settings` plans them, stage 2 at
+    the stage-1 optimum only if ``best_only`` (default: ``slice_`` is in :data:`BEST_ONLY`)."""
     n_cfg = check_sequence(slice_, "slice_", min_len=3)[2]
+    if best_only is None:
+        best_only = tuple(slice_) in BEST_ONLY
     by = group_records(records)
     out = {}
     for opt, lrs in MID_CONFIGS[:n_cfg]:
@@ -261,7 +272,8 @@ def slice_status(records: list[dict[str, Any]], slice_: tuple = SLICE,
         plan2 = None
         if done1 == len(lrs):
             best = interior_optimum(by[label], lrs, seed=seeds[0])["lr"]
-            plan2 = {(lr, s) for lr in _stage2_lrs(lrs, best) for s in seeds[1:]}
+            at = _stage2_lrs(lrs, best)[:1] if best_only else _stage2_lrs(lrs, best)
+            plan2 = {(lr, s) for lr in at for s in seeds[1:]}
         done2 = (sum(k in runs for k in plan2) if plan2 is not None
                  else sum(s != seeds[0] for _, s in runs))
         out[label] = {"stage1": [done1, len(lrs)],
