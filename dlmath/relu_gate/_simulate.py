@@ -183,7 +183,7 @@ def _input_basis(spec: _GridSpec) -> np.ndarray | None:
 
 def _stream(spec: _GridSpec, m: int) -> Iterator[tuple[np.ndarray, ...]]:
     """Random numbers chunk by chunk: input coordinates ``(c, S_x, b, m)`` (the inputs
-    themselves when ``m = n``, else coordinates in the basis of :func:`_input_basis`), attack
+    themselves when ``m = n``, else coordinates in the basis of ``_input_basis``), attack
     uniforms ``(c, S_x, b)`` in [0,1) and, for ``attack="uniform"`` only, magnitudes
     ``(c, S_x, b)`` in [-1,1) (else ``None``). Both implementations of :func:`simulate_grid`
     read this.
@@ -253,7 +253,7 @@ def simulate_grid(
     :math:`f_{w_*}(x) + \\alpha\\xi` (:func:`attack_noise`). ``w0`` defaults to
     :math:`\\mathbf 1`, as in the reference experiments. Errors are recorded at iterations
     ``0, record_every, 2*record_every, ...`` and at ``n_iter``. Gaussian inputs are drawn in
-    the span that the filters read (:func:`_input_basis`: the same law of every run, half the
+    the span that the filters read (``_input_basis``: the same law of every run, half the
     random numbers for the experiments' filters).
 
     ``implementation="loop"`` runs the plain reference instead: one setting, one algorithm and
@@ -307,7 +307,7 @@ def _grid_batched(spec: _GridSpec, W: np.ndarray, errors: np.ndarray) -> None:
     and an SGD step :math:`\\sum_{i,j} g_{ij}A_jx_i = \\sum_{i,l}(gB)_{il}F_lx_i`, with ``p``
     basis filters (``p = 2`` for the experiments' filters instead of ``k``). On a shared stream
     the vectors :math:`F_lx` are formed once per chunk and read by every row; with independent
-    streams every row works in the stream's coordinates :math:`x = Qg` (:func:`_input_basis`;
+    streams every row works in the stream's coordinates :math:`x = Qg` (``_input_basis``;
     :math:`Q = I` without one): per iteration :math:`C_l^\\top w` with :math:`C_l = F_lQ`, then
     :math:`w^\\top F_lx = g^\\top C_l^\\top w`, and the updates
     :math:`MQ\\sum_i e_ig_i` (Tron) and :math:`\\sum_l C_l\\sum_i(gB)_{il}g_i` (SGD).
@@ -421,7 +421,7 @@ def _grid_reference(spec: _GridSpec, W: np.ndarray, errors: np.ndarray) -> None:
     """The reference loop of :func:`simulate_grid` (``implementation="loop"``): one setting, one
     algorithm, one sample at a time, written like the public Neuro-Tron code (loops over the
     filters and over the samples of the batch), reading the same random numbers (inputs
-    :math:`x = Qg` from the coordinates ``g`` where :func:`_input_basis` gives a basis)."""
+    :math:`x = Qg` from the coordinates ``g`` where ``_input_basis`` gives a basis)."""
     net, b, w_star, rec = spec.net, spec.b, spec.w_star, spec.records
     A, q, M = net.filters, net.q, net.M
     Q = _input_basis(spec)
