@@ -480,22 +480,6 @@ OPEN = {
     ("studies.ch5_evidence.slice_optima", "arg0", "*"): "records unchecked: IndexError",
     ("studies.ch5_evidence.interior_optimum", "arg0", "*"): "by_lr unchecked: AttributeError",
     ("studies.ch5_evidence.seed_summary", "key", "*"): "key unchecked: KeyError",
-    ("studies.pac_bayes.save_record", "arg0", "*"): "rec unchecked: AttributeError",
-    ("studies.pac_bayes.save_record", "arg1", "str"): "a path naming a folder: IsADirectoryError",
-    ("studies.elasticity.run_classification", "arg3", "*"): "x_test unchecked: AttributeError",
-    ("studies.elasticity.run_classification", "n_epochs", "huge int"): "no run-length guard",
-    ("studies.elasticity.run_classification", "anchors_per_class", "huge int"):
-        "bare OverflowError",
-    **{("studies.elasticity.run_classification", arg, label): what
-       for arg, labels, what in [
-           ("arg1", ("complex array", "nan array", "empty", "3-d"),
-            "x_train unchecked: AttributeError, torch size mismatch"),
-           ("arg2", ("None", "str", "complex", "complex array", "nan", "inf", "3-d", "negative",
-                     "huge int"), "y_train unchecked: AttributeError"),
-           ("arg4", ("None", "str", "complex array", "nan array", "empty", "3-d", "huge int"),
-            "y_test unchecked: AttributeError, torch RuntimeError, OverflowError"),
-           ("device", ("str", "negative"), "device unchecked: torch RuntimeError"),
-       ] for label in labels},
     # not a defect: None is the documented default, the whole study (minutes)
     ("studies.pac_bayes.run_bound_study", "arg0", "None"): "runs the default study (minutes)",
 }
