@@ -480,6 +480,10 @@ OPEN = {
     ("studies.ch5_evidence.slice_optima", "arg0", "*"): "records unchecked: IndexError",
     ("studies.ch5_evidence.interior_optimum", "arg0", "*"): "by_lr unchecked: AttributeError",
     ("studies.ch5_evidence.seed_summary", "key", "*"): "key unchecked: KeyError",
+    ("studies.ch5_autoencoders.study_settings", "seeds", "*"):
+        "seeds unchecked: a NaN, a string or an array is stored as the settings' seeds",
+    ("studies.ch5_autoencoders.study_settings", "device", "*"):
+        "device unchecked: any value is stored in every setting",
     # not a defect: None is the documented default, the whole study (minutes)
     ("studies.pac_bayes.run_bound_study", "arg0", "None"): "runs the default study (minutes)",
 }

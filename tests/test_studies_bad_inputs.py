@@ -112,3 +112,10 @@ def test_save_record_rejects_bad_records_and_folders(tmp_path):
     out = sp.save_record({"a": 1, "objects": 2}, tmp_path / "sub" / "r.json")
     assert json.loads((tmp_path / "sub" / "r.json").read_text()) == out
     assert out["a"] == 1 and "objects" not in out and "versions" in out
+
+
+@pytest.mark.parametrize("seed, exc", [(None, TypeError), (-1, ValueError), ("0", TypeError)])
+def test_load_task_refuses_an_unseeded_split(seed, exc):
+    # seed=None used to give np.random.default_rng(None): a different held-out set every run
+    with pytest.raises(exc, match="seed"):
+        sp.load_task("mnist5k-binary", seed=seed)

@@ -57,6 +57,7 @@ def load_task(task: str, *, pool: int = 2, n_test: int = 1000, seed: int = 0
 
     task = check_choice(task, "task", TASKS)
     pool = check_int(pool, "pool", min_value=1, max_value=28)
+    seed = check_int(seed, "seed", min_value=0)  # None would be an unseeded split
     if task == "fashion-binary":
         tr, te = data.load_fashion_mnist("train"), data.load_fashion_mnist("test")
         return (sn.LabelledSample.from_arrays(_features(tr.X, pool), (tr.y >= 5).astype(int)),
