@@ -8,27 +8,31 @@ sim01: Gaussian inputs, n=100, r=25, k=10, b=16, eta=1e-4, beta=0.5, theta* in 7
   ``implementation="loop"`` (one setting, one algorithm, one sample at a time, written like the
   public code), reading the same random numbers: the final errors must agree up to rounding.
 * ``independent``: like for like with the public code, every (setting, algorithm) pair with its
-  own data, Neuro-Tron and the public code's SGD (first-sample derivative). dlmath runs one
-  batched :func:`simulate_grid` per algorithm (``independent=True``); the reference is the
-  public code itself, run as a separate process from a snapshot (``--public-code``: a folder
-  holding ``neurotron.py`` and ``sim_setup.py``, or a git directory of the repository
+  own data, Neuro-Tron and the public code's SGD (first-sample derivative), errors recorded
+  every iteration as the public code does. dlmath runs one batched :func:`simulate_grid`
+  (``independent=True``: 14 stream rows); the reference is the public code itself (``--public-code``:
+  a folder holding ``neurotron.py`` and ``sim_setup.py``, or a git directory of the repository
   papamarkou/neurotron_experiments), or, without a snapshot, dlmath's faithful re-implementation
   of its per-setting loop (``implementation="loop"``). Streams differ, so the two agree only in
   distribution: we report Neuro-Tron's floors (RMS error over the last quarter) from both.
 
-CPU time is user + system time of the process doing the work (``time.process_time`` in this
-process, ``getrusage(RUSAGE_CHILDREN)`` for the public code), one BLAS thread each. In the
-independent mode the time to draw the random numbers alone (NumPy's generator, the same counts
-as the batched runs read) is reported too: it bounds the ratio that any simulator reading this
-stream can reach.
+CPU time is user + system time, one BLAS thread each. With a snapshot both sides run as whole
+processes, one after the other (``getrusage(RUSAGE_CHILDREN)``: interpreter start, imports and
+the run), and the dlmath process also reports the CPU time of the simulation alone and of its
+phases (drawing its random numbers; everything else: labels, the per-iteration updates and the
+records). Two bounds are reported: the time to draw the random numbers the public code reads
+(its inputs and coin flips, drawn in blocks from NumPy's float64 generator), which caps the
+ratio of any simulator that reads that stream, and the time of dlmath's own draws (half as many
+numbers for these filters, from torch's float32 generator), which caps dlmath's.
 
-Usage: ``python benchmarks/relu_gate.py [--iters 40000] [--modes shared independent]
-[--public-code PATH]``; writes benchmarks/results/relu_gate.json.
+Usage: ``python benchmarks/relu_gate.py [--iters 40000] [--shared-iters N]
+[--modes shared independent] [--public-code PATH]``; writes benchmarks/results/relu_gate.json.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import resource
@@ -60,6 +64,43 @@ np.save({out!r}, np.stack([tron, sgd]))
 """
 
 
+_DLMATH_DRIVER = """
+import json, sys, time
+t_start = time.process_time()
+import numpy as np
+from dlmath import relu_gate as rg
+import torch  # the stream imports it on first use: counted with the imports
+rng = np.random.default_rng(1)  # as _sim01
+net = rg.make_depth2_net(100, 25, 10, rng)
+w_star = rng.standard_normal(25)
+kw = {kw!r}
+t_import = time.process_time() - t_start
+t0 = time.process_time()
+res = rg.simulate_grid(net, w_star, **kw)
+t_sim = time.process_time() - t0
+e = res.errors[0, :, 1:]
+floor = np.sqrt(np.mean(e[:, -max(1, e.shape[-1] // 4):] ** 2, axis=-1))
+json.dump(dict(import_cpu_s=t_import, simulate_cpu_s=t_sim, tron_floor=floor.tolist()),
+          open({out!r}, "w"))
+"""
+
+
+def _independent_kw(cfg: dict, iters: int) -> dict:
+    """The sim01 call of the independent mode: both algorithms, every pair its own stream."""
+    return dict(n_iter=iters, b=16, eta=cfg["eta"], betas=cfg["betas"], thetas=cfg["thetas"],
+                algorithms=("tron", "sgd_first_sample"), independent=True, record_every=1,
+                seed=100)  # fmt: skip
+
+
+def _child_cpu(args: list[str], cwd: str) -> float:
+    """User + system CPU seconds of one child process run to completion, one BLAS thread."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(args, check=True, cwd=cwd, env=os.environ | {"OMP_NUM_THREADS": "1",
+                   "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"})  # fmt: skip
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
 def _sim01():
     rng = np.random.default_rng(1)
     net = rg.make_depth2_net(100, 25, 10, rng)
@@ -73,6 +114,8 @@ def _cpu(fn):
 
 
 def shared_mode(iters: int) -> dict:
+    import torch  # noqa: F401 - the stream's Gaussian generator, imported before the timing
+
     net, w_star, cfg = _sim01()
     kw = dict(n_iter=iters, b=16, eta=cfg["eta"], betas=cfg["betas"], thetas=cfg["thetas"],
               algorithms=("tron", "sgd"), record_every=100, seed=1)  # fmt: skip
@@ -112,61 +155,88 @@ def _public_source(path: Path, into: Path) -> Path:
     return into
 
 
+def _public_draws(iters: int) -> float:
+    """CPU seconds to draw the random numbers the public code reads for sim01 (per setting and
+    iteration, a 16 x 100 input batch and 16 coin flips for each of its two algorithms), in
+    blocks of 256 iterations from NumPy's float64 generator."""
+    rng = np.random.default_rng(0)
+    t0 = time.process_time()
+    for start in range(0, iters, 256):
+        c = min(256, iters - start)
+        rng.standard_normal((c, 14, 16, 100))
+        rng.random((c, 14, 16))
+    return time.process_time() - t0
+
+
+def _dlmath_draws(net, w_star, kw: dict) -> tuple[float, int]:
+    """CPU seconds to draw dlmath's stream for ``kw`` alone, and its coordinates per input."""
+    from dlmath.relu_gate import _simulate
+
+    spec = _simulate._grid_spec(net, w_star, dist="normal", attack="alternating",
+                                dist_kw=dict(scale=1.0, df=4.0, shift=1.0), w0=None,
+                                direction=None, **kw)  # fmt: skip
+    Q = _simulate._input_basis(spec)
+    m = net.n if Q is None else Q.shape[1]
+    t0 = time.process_time()
+    for _ in _simulate._stream(spec, m):
+        pass
+    return time.process_time() - t0, m
+
+
 def independent_mode(iters: int, public_code: Path | None) -> dict:
+    import torch  # noqa: F401 - imported before any in-process timing, as in shared_mode
+
     net, w_star, cfg = _sim01()
-    algs = ("tron", "sgd_first_sample")
-    kw = dict(n_iter=iters, b=16, eta=cfg["eta"], betas=cfg["betas"], thetas=cfg["thetas"],
-              independent=True, record_every=1)  # fmt: skip
-
-    def batched():
-        return [rg.simulate_grid(net, w_star, algorithms=a, seed=100 + i, **kw) for i, a in enumerate(algs)]
-
-    fast, t_fast = _cpu(batched)
-    fast_floor = _floors(fast[0].errors[0, :, 1:])
-
-    def draws_only():  # the random numbers the batched runs read, drawn and discarded
-        rng = np.random.default_rng(0)
-        for _ in algs:
-            for start in range(0, iters, 256):
-                c = min(256, iters - start)
-                rng.standard_normal((c, 7, 16, 100))
-                rng.random((c, 7, 16))
-                rng.uniform(-1.0, 1.0, (c, 7, 16))
-
-    _, t_rng = _cpu(draws_only)
+    kw = _independent_kw(cfg, iters)
+    t_public_rng = _public_draws(iters)
+    t_rng, coords = _dlmath_draws(net, w_star, kw)
     if public_code is not None:
         with tempfile.TemporaryDirectory() as tmp:
             src = _public_source(public_code, Path(tmp))
-            out_file = str(Path(tmp) / "errors.npy")
-            before = resource.getrusage(resource.RUSAGE_CHILDREN)
-            subprocess.run([sys.executable, "-c", _DRIVER.format(src=str(src), iters=iters, out=out_file)],
-                           check=True, cwd=tmp, env=os.environ | {"OMP_NUM_THREADS": "1"})  # fmt: skip
-            after = resource.getrusage(resource.RUSAGE_CHILDREN)
-            t_slow = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+            out_file, dl_file = str(Path(tmp) / "errors.npy"), str(Path(tmp) / "dlmath.json")
+            driver = _DLMATH_DRIVER.format(kw=kw, out=dl_file)
+            t_fast = _child_cpu([sys.executable, "-c", driver], tmp)
+            dl = json.loads(Path(dl_file).read_text())
+            t_slow = _child_cpu([sys.executable, "-c", _DRIVER.format(src=str(src), iters=iters,
+                                                                    out=out_file)], tmp)  # fmt: skip
             ref_floor = _floors(np.load(out_file)[0])
+        fast_floor = np.array(dl["tron_floor"])
         reference = "the public code (papamarkou/neurotron_experiments), run side by side"
+        t_sim = dl["simulate_cpu_s"]
     else:
-        def loop():
-            return [rg.simulate_grid(net, w_star, algorithms=a, seed=100 + i, implementation="loop", **kw)
-                    for i, a in enumerate(algs)]  # fmt: skip
-
-        slow, t_slow = _cpu(loop)
-        ref_floor = _floors(slow[0].errors[0, :, 1:])
+        fast, t_fast = _cpu(lambda: rg.simulate_grid(net, w_star, **kw))
+        t_sim = t_fast
+        fast_floor = _floors(fast.errors[0, :, 1:])
+        slow, t_slow = _cpu(lambda: rg.simulate_grid(net, w_star, implementation="loop", **kw))
+        ref_floor = _floors(slow.errors[0, :, 1:])
         reference = "dlmath's re-implementation of the public per-setting loop"
+        dl = {}
     out = {
-        "algorithms": list(algs),
-        "batched_cpu_s": round(t_fast, 3),
+        "algorithms": list(kw["algorithms"]),
+        "dlmath_process_cpu_s": round(t_fast, 3),
+        "dlmath_simulation_cpu_s": round(t_sim, 3),
+        "dlmath_phases_cpu_s": {
+            "imports_and_setup": round(dl.get("import_cpu_s", float("nan")), 3),
+            "random_numbers": round(t_rng, 3),
+            "labels_updates_records": round(t_sim - t_rng, 3),
+        },
+        "dlmath_input_coordinates_per_sample": coords,
         "reference": reference,
         "reference_cpu_s": round(t_slow, 3),
-        "speed_ratio": round(t_slow / t_fast, 1),
-        "random_numbers_cpu_s": round(t_rng, 3),
-        "speed_ratio_bound_at_this_stream": round(t_slow / t_rng, 1),
+        "speed_ratio_whole_process": round(t_slow / t_fast, 1),
+        "speed_ratio_simulation": round(t_slow / t_sim, 1),
+        "public_stream_numpy_float64_cpu_s": round(t_public_rng, 3),
+        "speed_ratio_bound_public_stream": round(t_slow / t_public_rng, 1),
+        "speed_ratio_bound_dlmath_stream": round(t_slow / t_rng, 1),
         "tron_floor_batched": fast_floor.tolist(),
         "tron_floor_reference": ref_floor.tolist(),
     }
-    print(f"independent: batched {t_fast:.2f} s, reference ({reference}) {t_slow:.2f} s CPU: "
-          f"ratio {out['speed_ratio']}x; drawing the random numbers alone takes {t_rng:.2f} s "
-          f"(ratio bound {out['speed_ratio_bound_at_this_stream']}x)")
+    print(f"independent: dlmath {t_fast:.2f} s CPU as a process ({t_sim:.2f} s simulating, of "
+          f"which {t_rng:.2f} s drawing), reference ({reference}) {t_slow:.2f} s: ratio "
+          f"{out['speed_ratio_whole_process']}x whole process, {out['speed_ratio_simulation']}x "
+          f"simulation; drawing the public code's numbers alone takes {t_public_rng:.2f} s "
+          f"(bound {out['speed_ratio_bound_public_stream']}x), dlmath's "
+          f"{out['speed_ratio_bound_dlmath_stream']}x")
     print("  Neuro-Tron floors, batched:   " + " ".join(f"{v:.2e}" for v in fast_floor))
     print("  Neuro-Tron floors, reference: " + " ".join(f"{v:.2e}" for v in ref_floor))
     return out
@@ -175,6 +245,8 @@ def independent_mode(iters: int, public_code: Path | None) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--iters", type=int, default=40_000, help="iterations (paper: 40,000)")
+    parser.add_argument("--shared-iters", type=int, default=None,
+                        help="iterations of the shared mode (default: --iters; its loop is slow)")
     parser.add_argument("--modes", nargs="+", choices=["shared", "independent"],
                         default=["shared", "independent"])  # fmt: skip
     parser.add_argument("--public-code", type=Path, default=None,
@@ -188,7 +260,8 @@ def main() -> None:
         "load_average_1min_at_start": round(os.getloadavg()[0], 2),
     }
     if "shared" in args.modes:
-        out["shared"] = shared_mode(args.iters)
+        out["shared_iterations"] = args.shared_iters or args.iters
+        out["shared"] = shared_mode(out["shared_iterations"])
     if "independent" in args.modes:
         out["independent"] = independent_mode(args.iters, args.public_code)
     write_results("relu_gate", out)

@@ -32,8 +32,7 @@ DEFAULT_OUT = ROOT / "chapters" / "05_adaptive_methods" / "results" / "ae_mid"
 
 
 def slice_dir(out: Path, slice_: tuple) -> Path:
-    n_hidden, bs, n_cfg = slice_
-    return out / f"h{n_hidden}_{'full' if bs is None else f'b{bs}'}_c{n_cfg}"
+    return out / ev.slice_name(slice_)
 
 
 def middle_out(settings: list[dict]) -> list[dict]:

@@ -124,13 +124,42 @@ def test_sweep_matches_reference_loop(small_net, independent, attack):
     assert not np.allclose(fast.curve("sgd", 1), fast.curve("sgd_first_sample", 1))
 
 
+@pytest.mark.parametrize("independent", [False, True])
+@pytest.mark.parametrize("attack", ["alternating", "correlated"])
+def test_gaussian_inputs_in_the_filters_span(independent, attack):
+    """n = 10 > 2r: Gaussian inputs are drawn in the span the filters read (m = 6, or 7 with the
+    attack's direction); A_j x and c^T x are unchanged by that projection, and the batched
+    simulator still matches the loop reading the same coordinates."""
+    from dlmath.relu_gate._simulate import _grid_spec, _input_basis
+
+    net = rg.make_depth2_net(10, 3, 4, np.random.default_rng(1))
+    direction = np.arange(10.0)
+    kw = dict(n_iter=120, b=4, eta=2e-3, betas=[0.0, 0.5], thetas=[0.0, 1.0],
+              algorithms=rg.ALGORITHMS, attack=attack, independent=independent,
+              direction=direction, record_every=40, seed=3)  # fmt: skip
+    spec = _grid_spec(net, np.ones(3), dist="normal", dist_kw={"scale": 1.0}, w0=None,
+                      **{k: v for k, v in kw.items() if k != "direction"},
+                      direction=direction if attack == "correlated" else None)  # fmt: skip
+    Q = _input_basis(spec)
+    assert Q.shape == (10, 7 if attack == "correlated" else 6)
+    np.testing.assert_allclose(net.filters @ Q @ Q.T, net.filters, atol=1e-12)
+    if attack == "correlated":
+        np.testing.assert_allclose(Q @ (Q.T @ direction), direction, atol=1e-12)
+    w_star = np.array([0.5, -1.0, 2.0])
+    fast = rg.simulate_grid(net, w_star, **kw)
+    slow = rg.simulate_grid(net, w_star, implementation="loop", **kw)
+    np.testing.assert_allclose(fast.errors, slow.errors, rtol=1e-9)
+
+
 def test_sweep_equals_repeated_steps():
     """A one-setting, no-attack sweep is tron_step applied to the stream's batches."""
     net = rg.relu_gate_net(3)
     w_star = np.array([1.0, -0.5, 0.25])
     res = rg.simulate_grid(net, w_star, n_iter=20, b=5, eta=0.3, algorithms="tron", seed=9)
-    rng = np.random.default_rng(9)
-    X = rg.sample_inputs("normal", (20, 1, 5, 3), rng)
+    import torch  # the stream's Gaussian generator (float32 draws); its first chunk: 256
+
+    X = torch.randn((256, 1, 5, 3), generator=torch.Generator().manual_seed(9)).numpy()
+    X = X.astype(np.float64)
     w = np.ones(3)
     for t in range(20):
         w = rg.tron_step(net, w, X[t, 0], rg.net_output(net, w_star, X[t, 0]), 0.3)

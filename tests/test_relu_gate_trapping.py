@@ -29,6 +29,12 @@ def test_classify_runs_labels_each_case():
     W = np.array([[1.05, 0.0], [-0.8, 0.1], [np.inf, 0.0], [0.2, 1.0]])
     assert list(rg.classify_runs(W, w_star)) == ["converged", "trapped", "diverged", "undecided"]
     assert list(rg.classify_runs(W[:1], w_star, tol=0.01)) == ["undecided"]
+    # a finite run on its way to overflow is diverged, not trapped, whatever its angle
+    blown = np.array([[-5e3, 1.0], [3e3, 4e3], [-0.5, 0.0]])
+    assert list(rg.classify_runs(blown, w_star)) == ["diverged", "diverged", "trapped"]
+    assert list(rg.classify_runs(blown, w_star, blowup=1e4)) == ["trapped", "undecided", "trapped"]
+    with pytest.raises(ValueError, match="blowup"):
+        rg.classify_runs(W, w_star, blowup=0.5)
     with pytest.raises(ValueError, match="tol"):
         rg.classify_runs(W, w_star, tol=1.5)
 

@@ -66,7 +66,7 @@ class _GridSpec:
     """The validated settings of one :func:`simulate_grid` call, read by both implementations.
 
     ``w_star`` and ``w0`` are broadcast to ``(S, r)``, ``betas`` and ``thetas`` to ``(S,)``;
-    ``S_x`` is the number of independent data streams (``S`` or 1).
+    ``S_x`` is the number of independent data streams (one per algorithm and setting, or 1).
     """
 
     net: DepthTwoNet
@@ -92,7 +92,7 @@ class _GridSpec:
 
     @property
     def S_x(self) -> int:
-        return self.S if self.independent else 1
+        return len(self.algorithms) * self.S if self.independent else 1
 
     @property
     def records(self) -> list[int]:
@@ -160,23 +160,64 @@ def _filter_basis(filters: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return U[:, :p] * sv[:p], Vt[:p].reshape((p,) + filters.shape[1:])
 
 
-def _stream(spec: _GridSpec) -> Iterator[tuple[np.ndarray, ...]]:
-    """Random numbers chunk by chunk: inputs ``(c, S_x, b, n)``, attack uniforms ``(c, S_x, b)``
-    in [0,1) and magnitudes ``(c, S_x, b)`` in [-1,1), from ``default_rng(spec.seed)``. Both
-    implementations of :func:`simulate_grid` read this.
+def _input_basis(spec: _GridSpec) -> np.ndarray | None:
+    """For Gaussian inputs, an orthonormal basis ``Q`` (``n x m``) of the span of every row of
+    every filter (and of the attack's ``direction``), when ``m < n``; else ``None``.
+
+    The net, both algorithms and the attack see an input :math:`x` only through
+    :math:`A_jx` (and :math:`c^\\top x`), and :math:`A_jx = A_jPx` for the orthogonal projection
+    :math:`P = QQ^\\top` onto that span. For :math:`x\\sim N(0,s^2I_n)`, :math:`Px = Qg` with
+    :math:`g\\sim N(0,s^2I_m)`, so drawing the ``m`` coordinates ``g`` instead of the ``n`` of
+    ``x`` leaves the law of every run unchanged (the experiments' filters: ``m = 2r``, half of
+    ``n = 100``).
+    """
+    if spec.dist != "normal":
+        return None
+    rows = spec.net.filters.reshape(-1, spec.net.n)
+    if spec.direction is not None:
+        rows = np.vstack([rows, spec.direction])
+    _, sv, Vt = np.linalg.svd(rows, full_matrices=False)
+    m = max(1, int(np.sum(sv > sv[0] * 1e-13)))
+    return Vt[:m].T.copy() if m < spec.net.n else None
+
+
+def _stream(spec: _GridSpec, m: int) -> Iterator[tuple[np.ndarray, ...]]:
+    """Random numbers chunk by chunk: input coordinates ``(c, S_x, b, m)`` (the inputs
+    themselves when ``m = n``, else coordinates in the basis of :func:`_input_basis`), attack
+    uniforms ``(c, S_x, b)`` in [0,1) and, for ``attack="uniform"`` only, magnitudes
+    ``(c, S_x, b)`` in [-1,1) (else ``None``). Both implementations of :func:`simulate_grid`
+    read this.
+
+    Uniforms and non-Gaussian inputs come from NumPy's ``Generator(SFC64(spec.seed))``. Gaussian
+    coordinates come from torch's CPU generator seeded with ``spec.seed`` (``torch.randn`` in
+    float32, a Box-Muller transform of 24-bit uniforms, so :math:`|g| < 5.8` and the law is the
+    normal one up to that resolution; about twice as fast as NumPy's float64 draws), converted
+    exactly to float64: all arithmetic on them is float64.
 
     The chunk length depends only on the sizes (it bounds the memory of the batched simulator's
-    precomputed :math:`A_jx` to a few million numbers), so both implementations see the same stream.
+    per-chunk arrays to a few million numbers), so both implementations see the same stream.
     Every chunk is drawn whole (the last one is cut after drawing), so a shorter run reads a
     prefix of a longer run's stream: its first iterations are the same.
     """
-    rng, net, S_x, b = np.random.default_rng(spec.seed), spec.net, spec.S_x, spec.b
-    chunk = max(1, min(_CHUNK, 2_000_000 // (S_x * b * net.k * net.r)))
+    rng, S_x, b = np.random.Generator(np.random.SFC64(spec.seed)), spec.S_x, spec.b
+    chunk = max(1, min(_CHUNK, 1_000_000 // (S_x * b * max(m, 2 * spec.net.r))))
+    shape = (chunk, S_x, b, m)
+    if spec.dist == "normal":
+        import torch  # only here: the rest of the simulator is NumPy
+
+        gen = torch.Generator().manual_seed(spec.seed)
+        draw32 = torch.empty(shape, dtype=torch.float32)
     for start in range(0, spec.n_iter, chunk):
         c = min(chunk, spec.n_iter - start)
-        X = sample_inputs(spec.dist, (chunk, S_x, b, net.n), rng, **spec.dist_kw)
-        U, V = rng.random((chunk, S_x, b)), rng.uniform(-1.0, 1.0, (chunk, S_x, b))
-        yield X[:c], U[:c], V[:c]
+        if spec.dist == "normal":
+            X = torch.randn(shape, generator=gen, out=draw32).numpy().astype(np.float64)
+            if spec.dist_kw["scale"] != 1.0:
+                X *= spec.dist_kw["scale"]
+        else:
+            X = sample_inputs(spec.dist, shape, rng, **spec.dist_kw)
+        U = rng.random((chunk, S_x, b))
+        V = rng.uniform(-1.0, 1.0, (chunk, S_x, b)) if spec.attack == "uniform" else None
+        yield X[:c], U[:c], None if V is None else V[:c]
 
 
 def simulate_grid(
@@ -207,10 +248,13 @@ def simulate_grid(
     Each iteration draws one mini-batch of ``b`` inputs from ``dist``; with
     ``independent=False`` all settings and algorithms see the same inputs and attack indicators
     (common random numbers: differences between settings are then due to the setting alone);
-    ``independent=True`` gives each setting its own data (repeated runs for Monte Carlo).
-    Labels are :math:`f_{w_*}(x) + \\alpha\\xi` (:func:`attack_noise`). ``w0`` defaults to
+    ``independent=True`` gives every (algorithm, setting) pair its own data, as in the public
+    Neuro-Tron code (repeated runs for Monte Carlo). Labels are
+    :math:`f_{w_*}(x) + \\alpha\\xi` (:func:`attack_noise`). ``w0`` defaults to
     :math:`\\mathbf 1`, as in the reference experiments. Errors are recorded at iterations
-    ``0, record_every, 2*record_every, ...`` and at ``n_iter``.
+    ``0, record_every, 2*record_every, ...`` and at ``n_iter``. Gaussian inputs are drawn in
+    the span that the filters read (:func:`_input_basis`: the same law of every run, half the
+    random numbers for the experiments' filters).
 
     ``implementation="loop"`` runs the plain reference instead: one setting, one algorithm and
     one sample at a time, written like the public Neuro-Tron code and reading the same random
@@ -233,55 +277,126 @@ def simulate_grid(
     return GridResult(errors, np.array(rec), spec.algorithms, spec.betas, spec.thetas, W)
 
 
+def _labels(spec: _GridSpec, FX, G: np.ndarray, U, V, B, Q, u_star=None) -> np.ndarray:
+    """Attacked labels ``(c, n_alg, S, b)`` (independent) or ``(c, 1, S, b)`` (shared stream) of
+    one chunk, from ``FX`` ``(c, n_alg, S, b, p, r)`` or ``(c, 1, 1, b, p, r)`` and the stream's
+    coordinates ``G``, uniforms ``U`` and magnitudes ``V`` (row ``a * S + s`` of the stream is
+    algorithm ``a`` in setting ``s``); ``u_star`` ``(c, n_alg, S, b, p)``, the truth's
+    :math:`w_*^\\top F_lx`, replaces ``FX`` when given."""
+    n_alg, S, c = len(spec.algorithms), spec.S, G.shape[0]
+    if spec.independent:
+        if u_star is None:
+            u_star = np.einsum("casbpr,sr->casbp", FX, spec.w_star)
+        betas, thetas = np.tile(spec.betas, n_alg), np.tile(spec.thetas, n_alg)
+    else:
+        u_star = np.einsum("cabpr,sr->casbp", FX[:, :, 0], spec.w_star)
+        betas, thetas = spec.betas, spec.thetas
+    y_clean = (spec.net.q / spec.net.k) * relu(u_star @ B.T).sum(-1)  # (c, n_alg or 1, S, b)
+    direction = spec.direction if Q is None or spec.direction is None else Q.T @ spec.direction
+    noise = attack_noise(spec.attack, thetas[:, None], U < betas[:, None], uniforms=V, X=G,
+                         direction=direction)  # (c, n_alg * S or S, b); fmt: skip
+    return y_clean + noise.reshape(c, -1, S, spec.b)
+
+
 def _grid_batched(spec: _GridSpec, W: np.ndarray, errors: np.ndarray) -> None:
     """The batched loop of :func:`simulate_grid`; fills ``W`` and ``errors`` in place.
 
     Everything is computed through the filter basis (:func:`_filter_basis`,
-    :math:`A_j=\\sum_l B_{jl}F_l`): per sample only the ``p`` vectors :math:`F_lx` are formed
-    (``p = 2`` for the experiments' filters instead of ``k``), pre-activations are
-    :math:`w^\\top A_jx = \\sum_l B_{jl}\\,w^\\top F_lx`, :math:`Mx = \\sum_l \\bar B_l F_lx` and an
-    SGD step :math:`\\sum_{i,j} g_{ij}A_jx_i = \\sum_{i,l}(gB)_{il}F_lx_i`.
+    :math:`A_j=\\sum_l B_{jl}F_l`), pre-activations are
+    :math:`w^\\top A_jx = \\sum_l B_{jl}\\,w^\\top F_lx`, :math:`Mx = \\sum_l \\bar B_l F_lx`
+    and an SGD step :math:`\\sum_{i,j} g_{ij}A_jx_i = \\sum_{i,l}(gB)_{il}F_lx_i`, with ``p``
+    basis filters (``p = 2`` for the experiments' filters instead of ``k``). On a shared stream
+    the vectors :math:`F_lx` are formed once per chunk and read by every row; with independent
+    streams every row works in the stream's coordinates :math:`x = Qg` (:func:`_input_basis`;
+    :math:`Q = I` without one): per iteration :math:`C_l^\\top w` with :math:`C_l = F_lQ`, then
+    :math:`w^\\top F_lx = g^\\top C_l^\\top w`, and the updates
+    :math:`MQ\\sum_i e_ig_i` (Tron) and :math:`\\sum_l C_l\\sum_i(gB)_{il}g_i` (SGD).
     """
-    net, b, algorithms, independent = spec.net, spec.b, spec.algorithms, spec.independent
-    w_star, betas, thetas, rec = spec.w_star, spec.betas, spec.thetas, spec.records
-    k, r, n, q = net.k, net.r, net.n, net.q
-    S, eta_b, f_scale = spec.S, spec.eta / b, q / k
+    net, b, rec = spec.net, spec.b, spec.records
+    r, S, n_alg = net.r, spec.S, len(spec.algorithms)
     B, F = _filter_basis(net.filters)  # A_j = sum_l B[j, l] F_l, with few F_l
     p = F.shape[0]
-    b_mean = B.mean(axis=0)  # M = sum_l b_mean[l] F_l
-    sub = "sbpr" if independent else "bpr"  # one shared slice of inputs unless independent
+    Q = _input_basis(spec)
+    C = F if Q is None else F @ Q  # (p, r, m): F_l x = C_l g
+    m = C.shape[-1]
     j_rec, t = 1, 0
-    for X, U, V in _stream(spec):
-        c, S_x = X.shape[0], X.shape[1]
-        FX = (X.reshape(-1, n) @ F.reshape(-1, n).T).reshape(c, S_x, b, p, r)
-        MX = np.einsum("csbpr,p->csbr", FX, b_mean)  # M x_i
-        u_star = np.einsum("csbpr,sr->csbp", FX, w_star) if independent else np.einsum(
-            "cbpr,sr->csbp", FX[:, 0], w_star)  # fmt: skip
-        y_clean = f_scale * relu(u_star @ B.T).sum(-1)  # (c, S, b)
-        mask = U < betas[:, None]  # (c, S, b) by broadcasting
-        Y = y_clean + attack_noise(
-            spec.attack, thetas[:, None], mask, uniforms=V, X=X, direction=spec.direction
-        )
+    if not spec.independent:  # one slice of inputs read by every row
+        FT = C.reshape(-1, m).T  # (m, p * r)
+        MX_of = (net.M if Q is None else net.M @ Q).T  # (m, r)
+        for G, U, V in _stream(spec, m):
+            c = G.shape[0]
+            FX = (G.reshape(-1, m) @ FT).reshape(c, 1, 1, b, p, r)
+            Y = _labels(spec, FX, G, U, V, B, Q)[:, 0]  # (c, S, b)
+            MX = (G.reshape(-1, m) @ MX_of).reshape(c, b, r)
+            t, j_rec = _advance_shared(spec, W, errors, FX[:, 0, 0], MX, Y, B, t, j_rec)
+        return
+    # Constants folded in (q > 0, so relu(f B h) = f relu(B h) and the signs are unchanged):
+    f_scale, eta_b = net.q / net.k, spec.eta / b
+    ones_k = np.ones(net.k)
+    # w -> f_scale * (A_j Q)^T w for every filter j, as one (r, m * k) matrix
+    CwK = (f_scale * np.einsum("jl,lrm->rmj", B, C)).reshape(r, m * net.k)
+    Cw = C.transpose(1, 0, 2).reshape(r, p * m)  # w -> (C_l^T w)_l, flattened
+    CwT = eta_b * f_scale * np.ascontiguousarray(Cw.T)  # (p * m, r), SGD's step folded in
+    MQT = eta_b * (net.M if Q is None else net.M @ Q).T  # (m, r), Tron's step folded in
+    V_star = np.einsum("lrm,sr->sml", C, spec.w_star)  # (S, m, p): g -> w_*^T F_l x
+    algs = tuple(enumerate(spec.algorithms))
+    first = [a for a, alg in algs if alg == "sgd_first_sample"]
+    Wf = W.reshape(n_alg * S, r)  # a view: rows a * S + s
+    for G, U, V in _stream(spec, m):
+        c = G.shape[0]
+        Gr = G.reshape(c, n_alg, S, b, m)
+        Y = _labels(spec, None, G, U, V, B, Q, u_star=np.matmul(Gr, V_star))  # (c, n_alg, S, b)
+        # the first sample's F_l x, all the first-sample variant reads of a batch
+        FX0 = {a: (eta_b * f_scale) * np.einsum("csm,lrm->cslr", Gr[:, a, :, 0], C) for a in first}
+        W_hist = np.empty((c,) + W.shape)
         for ci in range(c):
-            FXt = FX[ci] if independent else FX[ci, 0]
-            pre = np.einsum(f"{sub},asr->asbp", FXt, W) @ B.T  # (n_alg, S, b, k)
-            res = Y[ci] - f_scale * relu(pre).sum(-1)  # (n_alg, S, b)
-            for a, alg in enumerate(algorithms):
+            Gt = Gr[ci]  # (n_alg, S, b, m)
+            Vw = (Wf @ CwK).reshape(n_alg * S, m, net.k)
+            h = np.matmul(G[ci], Vw).reshape(n_alg, S, b, net.k)  # f_scale * w^T A_j x_i
+            res = Y[ci] - relu(h) @ ones_k  # (n_alg, S, b)
+            for a, alg in algs:
                 if alg == "tron":
-                    rows = MX[ci] if independent else MX[ci, 0]
-                    W[a] += eta_b * np.einsum(f"sb,{sub[:-2]}r->sr", res[a], rows)
-                    continue
-                act = pre[a] > 0  # (S, b, k)
-                if alg == "sgd":
-                    coef = (act * res[a][..., None]) @ B  # (S, b, p)
+                    W[a] += np.matmul(res[a][:, None], Gt[a])[:, 0] @ MQT
+                elif alg == "sgd":
+                    P = np.matmul((((h[a] > 0) @ B) * res[a][..., None]).transpose(0, 2, 1), Gt[a])
+                    W[a] += P.reshape(S, p * m) @ CwT  # P: (S, p, m)
                 else:  # the public code: derivative of sample 1 used for every sample
-                    coef = np.zeros((S, b, p))
-                    coef[:, 0] = (act[:, 0] * res[a].sum(-1)[:, None]) @ B
-                W[a] += (eta_b * f_scale) * np.einsum(f"sbp,{sub}->sr", coef, FXt)
-            t += 1
-            if j_rec < len(rec) and t == rec[j_rec]:
-                errors[..., j_rec] = np.linalg.norm(W - w_star, axis=-1)
-                j_rec += 1
+                    coef = ((h[a, :, 0] > 0) @ B) * res[a].sum(-1)[:, None]  # (S, p)
+                    W[a] += np.matmul(coef[:, None], FX0[a][ci])[:, 0]
+            W_hist[ci] = W
+        rows = [j for j in range(j_rec, len(rec)) if rec[j] <= t + c]
+        if rows:
+            at = np.array([rec[j] - t - 1 for j in rows])
+            errors[..., rows] = np.moveaxis(np.linalg.norm(W_hist[at] - spec.w_star, axis=-1), 0, -1)
+            j_rec += len(rows)
+        t += c
+
+
+def _advance_shared(spec, W, errors, FX, MX, Y, B, t: int, j_rec: int) -> tuple[int, int]:
+    """One chunk of :func:`_grid_batched` on a shared stream: ``FX`` ``(c, b, p, r)``, ``MX``
+    ``(c, b, r)``, labels ``Y`` ``(c, S, b)``; ``t`` updates done, next record ``j_rec``, both
+    returned advanced."""
+    net, S, rec = spec.net, spec.S, spec.records
+    eta_b, f_scale = spec.eta / spec.b, net.q / net.k
+    for ci in range(FX.shape[0]):
+        pre = np.einsum("bpr,asr->asbp", FX[ci], W) @ B.T  # (n_alg, S, b, k)
+        res = Y[ci] - f_scale * relu(pre).sum(-1)  # (n_alg, S, b)
+        for a, alg in enumerate(spec.algorithms):
+            if alg == "tron":
+                W[a] += eta_b * (res[a] @ MX[ci])
+                continue
+            act = pre[a] > 0  # (S, b, k)
+            if alg == "sgd":
+                coef = (act @ B) * res[a][..., None]  # (S, b, p)
+            else:  # the public code: derivative of sample 1 used for every sample
+                coef = np.zeros((S, spec.b, B.shape[1]))
+                coef[:, 0] = (act[:, 0] @ B) * res[a].sum(-1)[:, None]
+            W[a] += (eta_b * f_scale) * np.einsum("sbp,bpr->sr", coef, FX[ci])
+        t += 1
+        if j_rec < len(rec) and t == rec[j_rec]:
+            errors[..., j_rec] = np.linalg.norm(W - spec.w_star, axis=-1)
+            j_rec += 1
+    return t, j_rec
 
 
 def _ref_net(filters: np.ndarray, q: float, data: np.ndarray, weight: np.ndarray) -> np.ndarray:
@@ -305,24 +420,27 @@ def _ref_net_der(filters: np.ndarray, q: float, data: np.ndarray, weight: np.nda
 def _grid_reference(spec: _GridSpec, W: np.ndarray, errors: np.ndarray) -> None:
     """The reference loop of :func:`simulate_grid` (``implementation="loop"``): one setting, one
     algorithm, one sample at a time, written like the public Neuro-Tron code (loops over the
-    filters and over the samples of the batch), reading the same random numbers."""
+    filters and over the samples of the batch), reading the same random numbers (inputs
+    :math:`x = Qg` from the coordinates ``g`` where :func:`_input_basis` gives a basis)."""
     net, b, w_star, rec = spec.net, spec.b, spec.w_star, spec.records
     A, q, M = net.filters, net.q, net.M
+    Q = _input_basis(spec)
+    m = net.n if Q is None else Q.shape[1]
     for s in range(spec.S):
-        sx = s if spec.S_x > 1 else 0
         for a, alg in enumerate(spec.algorithms):
+            sx = a * spec.S + s if spec.independent else 0
             w = spec.w0[s].copy()
             errors[a, s, 0] = np.linalg.norm(w - w_star[s])
             t, j_rec = 0, 1
-            for X, U, V in _stream(spec):
+            for X, U, V in _stream(spec, m):
                 for ci in range(X.shape[0]):
-                    data = X[ci, sx]
+                    data = X[ci, sx] if Q is None else X[ci, sx] @ Q.T
                     y = _ref_net(A, q, data, w_star[s])
                     mask = U[ci, sx] < spec.betas[s]
                     y = y + attack_noise(
-                        spec.attack, spec.thetas[s], mask, uniforms=V[ci, sx], X=data,
-                        direction=spec.direction,
-                    )
+                        spec.attack, spec.thetas[s], mask,
+                        uniforms=None if V is None else V[ci, sx], X=data, direction=spec.direction,
+                    )  # fmt: skip
                     y_now = _ref_net(A, q, data, w)
                     total = np.zeros(net.r)
                     if alg == "tron":

@@ -42,11 +42,14 @@ def final_geometry(W, w_star) -> tuple[np.ndarray, np.ndarray]:
     return np.where(finite, cos, np.nan), np.where(finite, norm / ref, np.nan)
 
 
-def classify_runs(W, w_star, *, tol: float = 0.1) -> np.ndarray:
+def classify_runs(W, w_star, *, tol: float = 0.1, blowup: float = 1e3) -> np.ndarray:
     """Label each final iterate: ``converged`` if :math:`\\|w-w_*\\| < \\text{tol}\\,\\|w_*\\|`,
-    ``diverged`` if it is not finite, ``trapped`` if :math:`\\cos(w, w_*) < 0` (on the far side of
-    the origin, where :prf:ref:`prop-ch3-trap` locates the spurious region), else ``undecided``."""
+    ``diverged`` if it is not finite or :math:`\\|w\\| > \\text{blowup}\\,\\|w_*\\|` (a run on its
+    way to overflow is not trapped anywhere), ``trapped`` if :math:`\\cos(w, w_*) < 0` (on the far
+    side of the origin, where :prf:ref:`prop-ch3-trap` locates the spurious region,
+    near :math:`-c_*w_*` with :math:`c_* < 1`), else ``undecided``."""
     tol = check_real(tol, "tol", low=0.0, high=1.0, low_inclusive=False, high_inclusive=False)
+    blowup = check_real(blowup, "blowup", low=1.0, low_inclusive=False)
     cos, ratio = final_geometry(W, w_star)
     W = np.asarray(W, dtype=float)
     ws = np.broadcast_to(np.asarray(w_star, dtype=float), W.shape)
@@ -55,7 +58,8 @@ def classify_runs(W, w_star, *, tol: float = 0.1) -> np.ndarray:
     labels = np.full(W.shape[0], "undecided", dtype=object)
     labels[cos < 0] = "trapped"
     labels[rel < tol] = "converged"
-    labels[~np.isfinite(ratio)] = "diverged"
+    with np.errstate(invalid="ignore"):
+        labels[~np.isfinite(ratio) | (ratio > blowup)] = "diverged"
     return labels
 
 

@@ -76,8 +76,8 @@ def run_simulation(
     setting and algorithm reads one data stream (seed ``sim``; common random numbers, cheap, but
     then the floors of different settings are exactly proportional to each other); with
     ``independent=True`` every (setting, algorithm) pair has its own stream, as in the public
-    experiment code (algorithm ``a`` reads seed ``100 * sim + a``, its settings independent
-    streams of it). Returns the grid result, the net and :math:`w_*`.
+    experiment code (one batched call, seed ``100 * sim``, one stream row per pair). Returns
+    the grid result, the net and :math:`w_*`.
     """
     sim = check_int(sim, "sim", min_value=1, max_value=8)
     cfg = PAPER_SIMS[sim]
@@ -89,16 +89,9 @@ def run_simulation(
     kw = dict(n_iter=n_iter, b=b, eta=cfg["eta"] * eta_factor, betas=cfg["betas"],
               thetas=cfg["thetas"], attack=attack, dist=cfg["dist"], record_every=record_every,
               **cfg["dist_kw"])  # fmt: skip
-    if not check_bool(independent, "independent"):
-        return rg.simulate_grid(net, w_star, algorithms=algorithms, seed=sim, **kw), net, w_star
-    algorithms = (algorithms,) if isinstance(algorithms, str) else tuple(algorithms)
-    parts = [rg.simulate_grid(net, w_star, algorithms=alg, independent=True, seed=100 * sim + a, **kw)
-             for a, alg in enumerate(algorithms)]  # fmt: skip
-    first = parts[0]
-    res = rg.GridResult(
-        np.concatenate([p.errors for p in parts]), first.iterations, algorithms, first.betas,
-        first.thetas, np.concatenate([p.w_final for p in parts]),
-    )  # fmt: skip
+    independent = check_bool(independent, "independent")
+    seed = 100 * sim if independent else sim
+    res = rg.simulate_grid(net, w_star, algorithms=algorithms, independent=independent, seed=seed, **kw)
     return res, net, w_star
 
 

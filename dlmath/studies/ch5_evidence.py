@@ -8,8 +8,12 @@ learning rates, three seeds, ADAM with and without bias correction, RMSProp, bot
 sweep cut short has run the most important slice first: stage 1 scans every learning rate
 with seed 0, stage 2 adds the other seeds at the best rate of stage 1 and its two neighbours.
 :func:`run_mid_experiment` is :func:`~dlmath.studies.ch5_autoencoders.run_experiment` plus the
-git commit that ran it. :func:`seed_summary` and :func:`interior_optimum` turn the records into
-the numbers the claims of :prf:ref:`alg-ch5-adam` and :prf:ref:`alg-ch5-nag` are decided on.
+git commit that ran it. :func:`seed_summary`, :func:`interior_optimum` and :func:`slice_optima`
+turn the records into per-optimizer tuned rates and per-seed numbers; :func:`slice_status` says
+what of a slice ran; :func:`decide_difference` decides a paired comparison over seeds by the
+ledger's rule, inconclusive wherever :func:`missing_evidence` finds a gap (a slice cut short,
+an optimum at a grid edge, seeds missing); :func:`sometimes_verdict` combines slices. These are
+the numbers the claims about :prf:ref:`alg-ch5-adam` and :prf:ref:`alg-ch5-nag` are decided on.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import claims as cl
 from .._validate import check_instance, check_int, check_sequence
 from . import ch5_autoencoders as aes
 
@@ -28,12 +33,22 @@ __all__ = [
     "MID_GRID",
     "MID_CONFIGS",
     "SLICE",
+    "BEST_ONLY",
     "run_mid_experiment",
     "mid_settings",
     "group_records",
     "seed_summary",
     "interior_optimum",
     "slice_optima",
+    "slice_name",
+    "design_settings",
+    "slice_status",
+    "nag_labels",
+    "best_nag",
+    "missing_evidence",
+    "paired_difference",
+    "decide_difference",
+    "sometimes_verdict",
 ]
 
 _ROOT = Path(__file__).resolve().parents[2]
@@ -67,6 +82,10 @@ MID_GRID: dict[str, Any] = dict(
 #: The slice committed with the book (the first of ``MID_GRID["slices"]``).
 SLICE = MID_GRID["slices"][0]
 
+#: Slices whose stage 2 runs the other seeds at the stage-1 optimum only, not at its two
+#: neighbours (the depth slices, as run on a CPU: ``scripts/ch5_mid_sweep.py --best-only 1,2``).
+BEST_ONLY: tuple[tuple, ...] = (MID_GRID["slices"][1], MID_GRID["slices"][2])
+
 
 @functools.lru_cache(maxsize=1)
 def _git_commit() -> str:
@@ -86,9 +105,11 @@ def _git_commit() -> str:
 
 def run_mid_experiment(settings: dict[str, Any]) -> dict[str, Any]:
     """:func:`~dlmath.studies.ch5_autoencoders.run_experiment` on ``settings``, with the git
-    commit of the code that ran it added to the result as ``"git_commit"``."""
+    commit of the code that ran it added to the result as ``"git_commit"`` (read before the
+    process's first run, so that a commit made while it trains is not recorded)."""
+    commit = _git_commit()
     out = aes.run_experiment(settings)
-    out["git_commit"] = _git_commit()
+    out["git_commit"] = commit
     return out
 
 
@@ -124,13 +145,24 @@ def mid_settings(stage: int, slice_: tuple = SLICE, *, best_lr: dict[str, float]
         label = aes.config_label(opt)
         if label not in best_lr:
             raise ValueError(f"best_lr has no entry for {label!r}")
-        i = lrs.index(best_lr[label])
+        at, *nbrs = _stage2_lrs(lrs, best_lr[label])
         for seed in others:
-            first.append(_one(n_hidden, batch_size, opt, lrs[i], seed, grid))
-            for j in (i - 1, i + 1):
-                if 0 <= j < len(lrs):
-                    then.append(_one(n_hidden, batch_size, opt, lrs[j], seed, grid))
+            first.append(_one(n_hidden, batch_size, opt, at, seed, grid))
+            then += [_one(n_hidden, batch_size, opt, lr, seed, grid) for lr in nbrs]
     return first + then
+
+
+def _stage2_lrs(lrs: tuple[float, ...], best: float) -> list[float]:
+    """The stage-1 optimum ``best`` of the grid ``lrs``, then its grid neighbours."""
+    i = lrs.index(best)
+    return [best] + [lrs[j] for j in (i - 1, i + 1) if 0 <= j < len(lrs)]
+
+
+def slice_name(slice_: tuple) -> str:
+    """Folder name of a slice ``(n_hidden, batch_size, n_configs)``, e.g. ``"h3_b100_c7"``
+    or ``"h3_full_c4"`` (full batch)."""
+    n_hidden, bs, n_cfg = check_sequence(slice_, "slice_", min_len=3)[:3]
+    return f"h{n_hidden}_{'full' if bs is None else f'b{bs}'}_c{n_cfg}"
 
 
 def group_records(records: list[dict[str, Any]]) -> dict[str, dict[float, list[dict]]]:
@@ -209,3 +241,119 @@ def slice_optima(records: list[dict[str, Any]], n_configs: int = SLICE[2],
             "stage1_losses": stage1["losses"],
         }
     return out
+
+
+def design_settings(slice_: tuple = SLICE, grid: dict[str, Any] | None = None
+                    ) -> list[dict[str, Any]]:
+    """Every setting either stage of ``slice_`` can run: each config at each of its grid's
+    learning rates with each seed (a committed record must be one of them)."""
+    grid = MID_GRID if grid is None else check_instance(grid, "grid", dict)
+    n_hidden, batch_size, n_cfg = check_sequence(slice_, "slice_", min_len=3)[:3]
+    return [_one(n_hidden, batch_size, opt, lr, seed, grid)
+            for opt, lrs in MID_CONFIGS[:n_cfg] for lr in lrs for seed in grid["seeds"]]
+
+
+def slice_status(records: list[dict[str, Any]], slice_: tuple = SLICE,
+                 seeds: tuple[int, ...] = MID_GRID["seeds"], *,
+                 best_only: bool | None = None) -> dict[str, dict[str, Any]]:
+    """What of ``slice_`` ran, per config label: ``stage1`` and ``stage2`` as ``[done,
+    planned]`` (stage 2's plan is known once stage 1 is complete, else ``planned`` is
+    ``None``) and ``complete``: both stages as :func:`mid_settings` plans them, stage 2 at
+    the stage-1 optimum only if ``best_only`` (default: ``slice_`` is in :data:`BEST_ONLY`)."""
+    n_cfg = check_sequence(slice_, "slice_", min_len=3)[2]
+    if best_only is None:
+        best_only = tuple(slice_) in BEST_ONLY
+    by = group_records(records)
+    out = {}
+    for opt, lrs in MID_CONFIGS[:n_cfg]:
+        label = aes.config_label(opt)
+        runs = {(lr, r["settings"]["seed"]) for lr, rs in by.get(label, {}).items() for r in rs}
+        done1 = sum((lr, seeds[0]) in runs for lr in lrs)
+        plan2 = None
+        if done1 == len(lrs):
+            best = interior_optimum(by[label], lrs, seed=seeds[0])["lr"]
+            at = _stage2_lrs(lrs, best)[:1] if best_only else _stage2_lrs(lrs, best)
+            plan2 = {(lr, s) for lr in at for s in seeds[1:]}
+        done2 = (sum(k in runs for k in plan2) if plan2 is not None
+                 else sum(s != seeds[0] for _, s in runs))
+        out[label] = {"stage1": [done1, len(lrs)],
+                      "stage2": [done2, None if plan2 is None else len(plan2)],
+                      "complete": plan2 is not None and done2 == len(plan2)}
+    return out
+
+
+def nag_labels(n_configs: int = SLICE[2]) -> list[str]:
+    """Labels of the NAG settings in Sutskever's form among the first ``n_configs`` configs
+    (the candidates for "the best NAG"; the look-ahead form is the same algorithm)."""
+    return [aes.config_label(o) for o, _ in MID_CONFIGS[:n_configs]
+            if o["optimizer"] == "nag" and o.get("form", "sutskever") != "lookahead"]
+
+
+def best_nag(optima: dict[str, dict[str, Any]], n_configs: int = SLICE[2]) -> str | None:
+    """The NAG label of :func:`nag_labels` with the lowest seed-mean final training loss at
+    its tuned rate (``None`` if none ran)."""
+    cands = [lab for lab in nag_labels(n_configs) if lab in optima]
+    return min(cands, key=lambda lab: float(np.mean(optima[lab]["loss"]))) if cands else None
+
+
+def missing_evidence(optima: dict[str, dict[str, Any]], status: dict[str, dict[str, Any]],
+                     labels: list[str] | tuple[str, ...], n_seeds: int = len(MID_GRID["seeds"])
+                     ) -> str | None:
+    """``None`` if every label in ``labels`` has complete evidence (both stages run, the
+    tuned rate interior, ``n_seeds`` seeds there), else the first reason it has not."""
+    for lab in labels:
+        if lab not in optima or lab not in status:
+            return f"{lab}: not run"
+        st, o = status[lab], optima[lab]
+        if not st["complete"]:
+            return (f"{lab}: cut short (stage 1 {st['stage1'][0]}/{st['stage1'][1]}, "
+                    f"stage 2 {st['stage2'][0]}/{st['stage2'][1] or '?'})")
+        if not o["interior"]:
+            return f"{lab}: optimum at a grid edge (lr {o['lr']:g})"
+        if o["n_seeds"] < n_seeds:
+            return f"{lab}: {o['n_seeds']} of {n_seeds} seeds"
+    return None
+
+
+def paired_difference(optima: dict[str, dict[str, Any]], a: str, b: str, key: str = "loss"
+                      ) -> np.ndarray:
+    """Per-seed ``key`` of ``a`` minus that of ``b`` at their tuned rates, over the seeds both
+    ran (seeds are paired: a seed fixes the initialisation and the mini-batch order)."""
+    def by_seed(lab: str) -> dict[int, float]:
+        o = optima[lab]
+        return dict(zip((r["settings"]["seed"] for r in o["runs"]), o[key], strict=True))
+
+    va, vb = by_seed(a), by_seed(b)
+    return np.array([va[s] - vb[s] for s in sorted(set(va) & set(vb))], dtype=float)
+
+
+def decide_difference(optima: dict[str, dict[str, Any]], status: dict[str, dict[str, Any]],
+                      a: str, b: str, key: str = "loss", *, needs: tuple[str, ...] = (),
+                      refutable: bool = True, n_seeds: int = len(MID_GRID["seeds"])
+                      ) -> tuple[str, dict[str, Any]]:
+    """Verdict on "``key`` of ``a`` exceeds that of ``b``" by the ledger's rule over seeds:
+    reproduced if the 95% Student interval of the per-seed differences lies above 0, not as
+    stated if below (inconclusive instead when not ``refutable``), else inconclusive; also
+    inconclusive when :func:`missing_evidence` finds a gap for ``a``, ``b`` or ``needs``."""
+    reason = missing_evidence(optima, status, (a, b, *needs), n_seeds)
+    if reason is not None:
+        return cl.INCONCLUSIVE, {"complete": False, "reason": reason}
+    d = paired_difference(optima, a, b, key)
+    m, lo, hi = cl.mean_ci(d)
+    v = cl.decide(lo, hi, 0.0, holds_if="above")
+    if v == cl.NOT_AS_STATED and not refutable:
+        v = cl.INCONCLUSIVE
+    return v, {"complete": True, "mean": m, "sd": float(np.std(d, ddof=1)), "ci_low": lo,
+               "ci_high": hi, "seeds": len(d)}
+
+
+def sometimes_verdict(per_slice: list[str], n_planned: int) -> str:
+    """Verdict on a claim that holds "sometimes", from its verdicts on the slices that ran
+    (``per_slice``): reproduced if some slice reproduces it, not as stated if all
+    ``n_planned`` slices of the design ran and each was decided against it, else
+    inconclusive."""
+    if cl.REPRODUCED in per_slice:
+        return cl.REPRODUCED
+    if len(per_slice) == n_planned and all(v == cl.NOT_AS_STATED for v in per_slice):
+        return cl.NOT_AS_STATED
+    return cl.INCONCLUSIVE
