@@ -468,11 +468,6 @@ SKIP = {
 #: walk does not run them (the first two would exhaust the memory: a C loop no alarm stops)
 #: and counts them as "open"; remove an entry once its owner has fixed it.
 OPEN = {
-    ("relu_gate.simulate_grid", "n_iter", "huge int"):
-        "builds set(range(0, n_iter + 1, record_every)) before any size check: memory runs out",
-    ("relu_gate.simulate_grid", "b", "huge int"): "bare OverflowError",
-    ("studies.ch3_poisoning.run_simulation", "n_iter", "huge int"): "as simulate_grid n_iter",
-    ("studies.ch3_poisoning.run_simulation", "b", "huge int"): "bare OverflowError",
     ("studies.ch5_autoencoders.best_runs", "arg0", "*"): "records unchecked: IndexError",
     ("studies.ch5_autoencoders.findings", "arg0", "*"): "records unchecked: IndexError",
     ("studies.ch5_autoencoders.config_label", "arg0", "*"): "settings unchecked: AttributeError",

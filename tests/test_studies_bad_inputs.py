@@ -119,3 +119,54 @@ def test_load_task_refuses_an_unseeded_split(seed, exc):
     # seed=None used to give np.random.default_rng(None): a different held-out set every run
     with pytest.raises(exc, match="seed"):
         sp.load_task("mnist5k-binary", seed=seed)
+
+
+# ---------------------------------------------------------------- the Chapter 3 simulator
+
+
+def _grid(**kw):
+    import numpy as np
+
+    from dlmath import relu_gate as rg
+
+    base = dict(n_iter=4, b=2, eta=0.05, betas=0.5, thetas=0.1, record_every=2, seed=0)
+    return rg.simulate_grid(rg.relu_gate_net(3), np.ones(3), **{**base, **kw})
+
+
+@pytest.mark.parametrize("kw, match", [
+    # n_iter=10**400 used to build set(range(0, n_iter + 1, record_every)) first: out of memory
+    ({"n_iter": 10**400}, r"the work .* about 2\^\d+, above the limit 1e\+12; pass a larger "
+                          "max_work"),
+    ({"n_iter": 10**9, "max_work": float("inf")}, "recorded errors .* larger record_every"),
+    ({"b": 10**400}, r"one iteration .* about 2\^\d+, above the limit 1e\+07"),  # was OverflowError
+    ({"b": 10**8}, r"one iteration n_alg \* S \* b \* \(n \+ k\) is about 8e\+08, above the limit "
+                   "1e\\+07; pass a larger max_batch"),
+    ({"betas": [[0.5], [0.1, 0.2]]}, "betas must be an array of real numbers"),  # ragged
+    ({"betas": [0.1, [0.2]]}, "betas must be an array of real numbers"),
+    ({"thetas": []}, "at least 1 entry"),
+    ({"max_work": float("nan")}, "max_work"),
+])
+def test_simulate_grid_checks_sizes_first(kw, match):
+    import time
+
+    t0 = time.perf_counter()
+    with pytest.raises((TypeError, ValueError), match=match):
+        _grid(**kw)
+    assert time.perf_counter() - t0 < 1.0
+
+
+def test_simulate_grid_overrides_allow_a_bigger_run():
+    with pytest.raises(ValueError, match="max_batch"):
+        _grid(b=4, max_batch=10)
+    with pytest.raises(ValueError, match="max_work"):
+        _grid(max_work=10)
+    res = _grid(b=4, max_batch=1e9, max_work=1e9)
+    assert res.errors.shape == (2, 1, 3) and res.iterations.tolist() == [0, 2, 4]
+
+
+@pytest.mark.parametrize("kw", [{"n_iter": 10**400}, {"b": 10**400}, {"b": 10**8}])
+def test_run_simulation_passes_the_size_checks_on(kw):
+    from dlmath.studies import ch3_poisoning as cp
+
+    with pytest.raises(ValueError, match="above the limit"):
+        cp.run_simulation(1, **kw)
