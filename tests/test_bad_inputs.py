@@ -289,6 +289,13 @@ KNOWN = {
     ("constructions.pwl1d_eval", "arg4", "empty"): lambda r: np.shape(r) == (0,),
     ("claims.decide", "arg0", "negative"): lambda r: r == "inconclusive at this scale",
     ("claims.decide", "arg2", "negative"): lambda r: r == "reproduced",
+    # a label that never ran: inconclusive, saying so (not a verdict on nothing)
+    ("studies.ch5_evidence.decide_difference", "arg2", "str"): lambda r: (
+        r[0] == "inconclusive at this scale" and r[1]["reason"] == "x: not run"
+    ),
+    ("studies.ch5_evidence.decide_difference", "arg3", "str"): lambda r: (
+        r[0] == "inconclusive at this scale" and r[1]["reason"] == "x: not run"
+    ),
 }
 
 

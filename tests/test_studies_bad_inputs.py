@@ -170,3 +170,107 @@ def test_run_simulation_passes_the_size_checks_on(kw):
 
     with pytest.raises(ValueError, match="above the limit"):
         cp.run_simulation(1, **kw)
+
+
+# ---------------------------------------------------------------- Chapter 5 records
+
+
+def _ch5_rec(lr=1e-3, seed=0, **res):
+    s = {"optimizer": "adam", "beta1": 0.99, "beta2": 0.999, "xi": 1e-8, "lr": lr, "seed": seed,
+         "n_hidden": 3, "batch_size": 100}
+    r = {"final_train_loss": 1.0, "final_grad_norm": 1.0, "final_test_loss": 1.0, **res}
+    return {"settings": s, "result": r}
+
+
+@pytest.mark.parametrize("fn", ["best_runs", "findings", "group_records", "slice_optima"])
+@pytest.mark.parametrize("records, exc, match", [
+    (None, TypeError, "records must be a list of sweep records"),
+    ("x", TypeError, "records must be a list"),
+    ([None], TypeError, r"records\[0\] must be a sweep record"),
+    ([{"settings": _ch5_rec()["settings"]}], ValueError, r"records\[0\] must hold a 'result'"),
+    ([{"settings": {"lr": 1e-3}, "result": {}}], ValueError, r"records\[0\]\['(settings|result)'\] "
+                                                             "is missing the keys"),
+])
+def test_ch5_record_readers_name_a_bad_record(fn, records, exc, match):
+    from dlmath.studies import ch5_autoencoders as ca
+    from dlmath.studies import ch5_evidence as ce
+
+    f = getattr(ca, fn, None) or getattr(ce, fn)
+    with pytest.raises(exc, match=match):
+        f(records)
+
+
+def test_ch5_result_keys_are_named():
+    from dlmath.studies import ch5_autoencoders as ca
+    from dlmath.studies import ch5_evidence as ce
+
+    bad = _ch5_rec()
+    del bad["result"]["final_grad_norm"]
+    with pytest.raises(ValueError, match=r"\['result'\] is missing the keys \['final_grad_norm'\]"):
+        ca.findings([bad])
+    with pytest.raises(ValueError, match="missing the keys"):
+        ce.slice_optima([bad])
+    with pytest.raises(ValueError, match=r"runs\[0\]\['result'\] is missing the keys \['nope'\]"):
+        ce.seed_summary([_ch5_rec()], key="nope")  # was a bare KeyError
+    with pytest.raises(TypeError, match="key must be"):
+        ce.seed_summary([_ch5_rec()], key=None)
+    assert ce.seed_summary([_ch5_rec(), _ch5_rec(seed=1, final_train_loss=3.0)])["mean"] == 2.0
+
+
+def test_ch5_interior_optimum_and_labels_name_bad_input():
+    from dlmath.studies import ch5_autoencoders as ca
+    from dlmath.studies import ch5_evidence as ce
+
+    with pytest.raises(TypeError, match="by_lr must be a dict"):
+        ce.interior_optimum([_ch5_rec()], (1e-3,))  # was AttributeError
+    with pytest.raises(ValueError, match=r"by_lr\[0.001\]\[0\]\['result'\] is missing"):
+        ce.interior_optimum({1e-3: [{"settings": {"seed": 0}, "result": {}}]}, (1e-3,))
+    with pytest.raises(TypeError, match="settings must be a dict"):
+        ca.config_label(None)  # was AttributeError
+    with pytest.raises(ValueError, match="settings must name its 'optimizer'"):
+        ca.config_label({"lr": 1e-3})
+    assert ca.config_label(_ch5_rec()["settings"]) == "ADAM b1=0.99 xi=1e-08"
+    out = ce.interior_optimum({1e-3: [_ch5_rec()], 1e-2: [_ch5_rec(1e-2, final_train_loss=0.5)]},
+                              (1e-3, 1e-2))
+    assert out["lr"] == 1e-2 and out["interior"] is False
+
+
+def test_ch5_decisions_name_bad_input():
+    from dlmath.studies import ch5_evidence as ce
+
+    recs = [_ch5_rec(lr, seed) for lr in ce.MID_CONFIGS[0][1] for seed in (0, 1, 2)]
+    optima, status = ce.slice_optima(recs, n_configs=1), ce.slice_status(recs, (3, 100, 1))
+    lab = "ADAM b1=0.99 xi=1e-08"
+    with pytest.raises(ValueError, match="a 'nope' has no optimum"):
+        ce.paired_difference(optima, "nope", lab)  # was KeyError
+    with pytest.raises(ValueError, match="key must be one of"):
+        ce.paired_difference(optima, lab, lab, key="x")
+    assert ce.paired_difference(optima, lab, lab).tolist() == [0.0, 0.0, 0.0]
+    with pytest.raises(TypeError, match="refutable must be True or False"):
+        ce.decide_difference(optima, status, lab, lab, refutable="no")
+    with pytest.raises(TypeError, match="optima must be a dict"):
+        ce.missing_evidence(None, status, [lab])
+    with pytest.raises(TypeError, match="labels must be a list of config labels"):
+        ce.missing_evidence(optima, status, lab)  # a string would be read letter by letter
+    with pytest.raises(TypeError, match="best_only must be True or False"):
+        ce.slice_status(recs, (3, 100, 1), best_only="x")
+    with pytest.raises(ValueError, match=r"per_slice\[0\] must be one of"):
+        ce.sometimes_verdict(["x"], 4)
+    with pytest.raises(ValueError, match="n_planned must be >= 2"):
+        ce.sometimes_verdict(["reproduced", "reproduced"], 1)
+    with pytest.raises(ValueError, match="n_configs must be <= 7"):
+        ce.nag_labels(10**400)
+
+
+@pytest.mark.parametrize("kw, exc, match", [
+    ({"seeds": "x"}, TypeError, "seeds must be"),
+    ({"seeds": (0, float("nan"))}, TypeError, r"seeds\[1\] must be an integer"),
+    ({"seeds": ()}, ValueError, "seeds must have at least 1"),
+    ({"device": float("nan")}, TypeError, "device must be None or a device name"),
+    ({"device": "x"}, ValueError, "device must name a torch device"),
+])
+def test_study_settings_checks_seeds_and_device(kw, exc, match):
+    from dlmath.studies import ch5_autoencoders as ca
+
+    with pytest.raises(exc, match=match):
+        ca.study_settings("smoke", **kw)
