@@ -504,10 +504,9 @@ SKIP = {
     "studies.ch5_autoencoders.run_study",
 }
 
-#: Bad inputs that files owned by other work streams do not handle yet (the Chapter 3
-#: simulator and dlmath/studies/): (function, argument, bad value or "*"): what happens. The
-#: walk does not run them (the first two would exhaust the memory: a C loop no alarm stops)
-#: and counts them as "open"; remove an entry once its owner has fixed it.
+#: Bad inputs the walk lists but does not run: (function, argument, bad value or "*"): why.
+#: It counts them as "open". A defect found in a file owned elsewhere goes here until it is
+#: fixed; remove the entry with the fix (its regression test then runs through the walk).
 OPEN = {
     # not a defect: None is the documented default, the whole study (minutes)
     ("studies.pac_bayes.run_bound_study", "arg0", "None"): "runs the default study (minutes)",

@@ -3,8 +3,10 @@
 Each argument of a known-good call is replaced in turn by None, a string, a complex number,
 NaN, inf, an empty array, a 3-dimensional array, a negative number and a huge integer. The
 call must then raise a TypeError or ValueError (not AttributeError, IndexError, a bare
-OverflowError, a torch or numpy internal error) or return a result free of NaN; running
-past the time limit is a hang. A public function with no entry in ``CALLS`` fails the test,
+OverflowError, a torch or numpy internal error) or return a result free of NaN (searched in
+arrays, tensors, sequences, dicts and result records) and of infinities unless an infinity
+went in; an accepted input listed in ``KNOWN`` must also give its known answer. Running past
+the time limit is a hang. A public function with no entry in ``CALLS`` fails the test,
 and so does a public module (one under dlmath/ with an ``__all__``) missing from ``MODULES``,
 so a new function or module is covered the day it is added. The known-good calls of the
 later modules are in ``tests/_bad_input_calls.py``, with ``OPEN``: the bad inputs that files
