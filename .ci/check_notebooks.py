@@ -6,6 +6,8 @@
   ``repository.url`` of ``_config.yml``, ``import dlmath``, at least one check cell (``assert``),
   and ``## Summary`` and ``## Exercises`` sections;
 * no visible ``NBVAL_*`` comments (tags are used instead);
+* code lines of at most ``MAX_CODE_LINE`` characters in the cells shown on the page (longer
+  ones need a scrollbar there);
 * chapter ``index.md`` pages use ``{rubric}`` instead of ``##`` headings (a numbered toc would
   number those headings and push the chapter's notebooks to 2.3, 2.4, ...).
 Exit status 1 with one line per problem.
@@ -20,6 +22,8 @@ from pathlib import Path
 
 import yaml
 from toc import ROOT, toc_notebooks
+
+MAX_CODE_LINE = 88
 
 
 def problems_of(path: Path, repo_url: str) -> list[str]:
@@ -65,6 +69,15 @@ def problems_of(path: Path, repo_url: str) -> list[str]:
         out.append("no '## Exercises' section")
     if any("NBVAL_" in s for s in code):
         out.append("uses NBVAL_* comments (use cell tags)")
+    hidden = {"remove-cell", "remove-input"}  # not on the page (e.g. Otter test cells)
+    cells_code = [(i, s) for i, (c, s) in enumerate(zip(cells, src, strict=True))
+                  if c["cell_type"] == "code"
+                  and not hidden & set(c.get("metadata", {}).get("tags", []))]
+    for i, s in cells_code:
+        for line in s.splitlines():
+            if len(line) > MAX_CODE_LINE:
+                out.append(f"cell {i}: a code line of {len(line)} characters "
+                           f"(at most {MAX_CODE_LINE}): {line.strip()[:40]!r}")
     return out
 
 

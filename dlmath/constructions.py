@@ -7,9 +7,10 @@ function names the book's result (its ``prf`` label) and the paper's numbering:
 * :func:`max_affine_net` (:prf:ref:`thm-ch2-representation`; Arora et al. 2018, Thm 2.1):
   ``x ↦ max_i (A_i·x + c_i)`` for ``N`` affine maps with
   ``⌈log₂ N⌉`` hidden layers, from ``max(a, b) = σ(a−b) + σ(b) − σ(−b)`` applied in a tree.
-* :func:`pwl1d_to_relu_net` (:prf:ref:`thm-ch2-one-dim`; Arora et al. 2018, Thm 2.2, Cor A.1): a
-  continuous piecewise linear ℝ→ℝ function
-  with ``p`` pieces as a one-hidden-layer net with ``p`` units, ``p−1`` when an end slope is 0.
+* :func:`pwl1d_to_relu_net` (:prf:ref:`thm-ch2-one-dim-corrected`; Arora et al. 2018, Thm 2.2,
+  Cor A.1, with the output bias made explicit): a continuous piecewise linear ℝ→ℝ function
+  with ``p ≥ 2`` pieces as a one-hidden-layer net with an output bias and ``p`` units, ``p−1``
+  when an end slope is 0.
 * :func:`min_two_layer_size` (:prf:ref:`prop-ch2-exact-size`, ours): the exact smallest width
   (``p−1`` or ``p``) of such a net, and :func:`min_two_layer_net`, a net of that width.
 * :func:`zigzag`, :func:`compose_hard` (:prf:ref:`thm-ch2-hard-functions`; Arora et al. 2018,
@@ -163,8 +164,8 @@ def pwl1d_eval(breakpoints, values, s_left: float, s_right: float, x) -> np.ndar
 
 
 def pwl1d_to_relu_net(breakpoints, values, s_left: float, s_right: float) -> ReLUNet:
-    """:prf:ref:`thm-ch2-one-dim` (Arora et al. 2018, Thm 2.2 and Cor A.1): the flap
-    construction of a ``p``-piece PWL ℝ→ℝ function.
+    """:prf:ref:`thm-ch2-one-dim-corrected` (Arora et al. 2018, Thm 2.2 and Cor A.1, stated as
+    :prf:ref:`thm-ch2-one-dim`): the flap construction of a ``p``-piece PWL ℝ→ℝ function.
 
     ``breakpoints`` ``a_1 < … < a_{p−1}`` carry ``values`` ``b_i``; the end slopes are
     ``s_left`` and ``s_right``. With slopes ``m_0 = s_left, m_1, …, m_{p−1} = s_right``

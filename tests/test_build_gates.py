@@ -27,6 +27,7 @@ def make_book(tmp: Path, code: str, markdown: str) -> Path:
     (book / "references.bib").write_text((ROOT / "references.bib").read_text())
     shutil.copytree(ROOT / "_extra", book / "_extra")
     shutil.copytree(ROOT / "_ext", book / "_ext")  # the config's local Sphinx extensions
+    shutil.copytree(ROOT / "_static", book / "_static")  # the config's html_static_path
     (book / "_toc.yml").write_text("format: jb-book\nroot: intro\nchapters:\n  - file: page\n")
     (book / "intro.md").write_text("# Intro\n\nA one-page book.\n")
     nb = nbformat.v4.new_notebook(

@@ -7,8 +7,8 @@ with :math:`k` hidden layers of widths :math:`w_1, \dots, w_k` computes
 .. math:: f = T_{k+1} \circ \sigma \circ T_k \circ \dots \circ \sigma \circ T_1,
    \qquad \sigma(t) = \max\{0, t\} \text{ coordinatewise},
 
-with affine :math:`T_i(x) = W_i x + b_i`, :math:`W_i \in \mathbb{R}^{w_i \times w_{i-1}}`. In the
-thesis :math:`T_{k+1}` is linear; :class:`ReLUNet` allows an output bias (zero by default).
+with affine :math:`T_i(x) = W_i x + b_i`, :math:`W_i \in \mathbb{R}^{w_i \times w_{i-1}}`. In Arora et al.
+2018 (Definition 1) :math:`T_{k+1}` is linear; :class:`ReLUNet` allows an output bias (zero by default).
 *Depth* is :math:`k+1`, *width* :math:`\max_i w_i`, *size* :math:`\sum_i w_i`.
 
 A continuous function is piecewise linear (PWL) when finitely many polyhedra cover the domain and

@@ -57,7 +57,7 @@ class ReLUNet:
     ``weights`` is a list of :math:`k+1 \geq 1` matrices, ``weights[i]`` of shape
     :math:`(w_{i+1}, w_i)`, where :math:`w_0 = n` is the input and :math:`w_{k+1} = m` the
     output dimension. ``biases`` is ``None`` (all zero), or a list of :math:`k` vectors (hidden
-    layers; the output bias is then zero, as in the thesis), or of :math:`k+1` vectors,
+    layers; the output bias is then zero, as in Arora et al. 2018, Def. 1), or of :math:`k+1` vectors,
     ``biases[i]`` of length :math:`w_{i+1}`.
 
     When every weight and bias entry is an ``int`` or a ``fractions.Fraction``, an exact copy
