@@ -274,3 +274,13 @@ def test_study_settings_checks_seeds_and_device(kw, exc, match):
 
     with pytest.raises(exc, match=match):
         ca.study_settings("smoke", **kw)
+
+
+def test_run_sweep_names_a_file_out_dir_and_a_bad_progress(tmp_path):
+    from dlmath import sweep
+
+    (tmp_path / "f").write_text("")
+    with pytest.raises(ValueError, match="out_dir must name a folder"):  # was FileExistsError
+        sweep.run_sweep(lambda s: 1, [{"a": 1}], tmp_path / "f", backend="serial")
+    with pytest.raises(TypeError, match="progress must be True or False"):  # "x" was accepted
+        sweep.run_sweep(lambda s: 1, [{"a": 1}], tmp_path / "d", backend="serial", progress="x")
