@@ -284,3 +284,13 @@ def test_run_sweep_names_a_file_out_dir_and_a_bad_progress(tmp_path):
         sweep.run_sweep(lambda s: 1, [{"a": 1}], tmp_path / "f", backend="serial")
     with pytest.raises(TypeError, match="progress must be True or False"):  # "x" was accepted
         sweep.run_sweep(lambda s: 1, [{"a": 1}], tmp_path / "d", backend="serial", progress="x")
+
+
+def test_with_hessian_wants_a_settings_dict():
+    import numpy as np
+
+    from dlmath.studies import ch5_autoencoders as ca
+
+    with pytest.raises(TypeError, match="settings must be a dict"):
+        ca.with_hessian(np.zeros(0), "smoke")  # an empty array was read as an empty dict
+    assert ca.with_hessian({"lr": 1.0}, "smoke")["hessian_every"] == 50

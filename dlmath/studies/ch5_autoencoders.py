@@ -196,6 +196,7 @@ def study_settings(scale: str, *, seeds: tuple[int, ...] = (0,), device: str | N
 
 def with_hessian(settings: dict[str, Any], scale: str) -> dict[str, Any]:
     """``settings`` plus the Hessian-tracking keys of ``scale`` (every ``hessian_every`` steps)."""
+    settings = check_instance(settings, "settings", dict, "a dict of run_experiment settings")
     cfg = STUDY_SCALES[check_choice(scale, "scale", tuple(STUDY_SCALES))]
     return dict(settings, hessian_every=cfg["hessian_every"], hessian_n=cfg["hessian_n"],
                 lanczos_ncv=cfg["lanczos_ncv"])
