@@ -44,7 +44,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from ._validate import check_callable, check_choice, check_instance, check_int
+from ._validate import check_bool, check_callable, check_choice, check_instance, check_int
 from .config import progress as progress_bar
 
 __all__ = ["settings_key", "run_sweep", "load_results", "BACKENDS"]
@@ -270,7 +270,10 @@ def run_sweep(
     n_jobs = check_int(n_jobs, "n_jobs")
     if n_jobs == 0 or n_jobs < -1:
         raise ValueError(f"n_jobs must be -1 (all cores) or a positive integer, got {n_jobs}")
+    progress = check_bool(progress, "progress")
     out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"out_dir must name a folder, but {str(out)!r} is a file")
     out.mkdir(parents=True, exist_ok=True)
     _clean_stale_tmp(out)
 

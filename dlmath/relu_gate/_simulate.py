@@ -15,11 +15,26 @@ from .._validate import (
     check_instance,
     check_int,
     check_real,
+    check_size,
 )
 from ..relu_nets._net import rectify as relu  # the package's one rectifier, unchecked in loops
-from ._model import ALGORITHMS, ATTACKS, DISTRIBUTIONS, DepthTwoNet, attack_noise, sample_inputs
+from ._model import (
+    ALGORITHMS,
+    ATTACKS,
+    DISTRIBUTIONS,
+    MAX_WORK,
+    DepthTwoNet,
+    attack_noise,
+    sample_inputs,
+)
 
 _CHUNK = 256  # at most this many iterations of random numbers are drawn at once
+#: Default limit on the numbers one iteration of :func:`simulate_grid` holds at once,
+#: ``n_alg S b (n + k)`` (inputs and pre-activations; 37,000 for a paper simulation, 80 MB at
+#: the limit). Pass ``max_batch`` to go beyond it.
+MAX_BATCH = 10**7
+#: The recorded errors ``n_alg S (n_iter / record_every + 1)`` (800 MB) are refused beyond this.
+MAX_RECORDED = 10**8
 
 
 @dataclass
@@ -102,15 +117,21 @@ class _GridSpec:
 
 def _grid_spec(
     net, w_star, *, n_iter, b, eta, betas, thetas, algorithms, attack, dist, dist_kw, w0,
-    direction, independent, record_every, seed,
+    direction, independent, record_every, seed, max_work=MAX_WORK, max_batch=MAX_BATCH,
 ) -> _GridSpec:  # fmt: skip
-    """Validate the arguments of :func:`simulate_grid` into a :class:`_GridSpec`."""
+    """Validate the arguments of :func:`simulate_grid` into a :class:`_GridSpec`; the sizes are
+    checked before anything is built."""
     check_instance(net, "net", DepthTwoNet)
     n_iter = check_int(n_iter, "n_iter", min_value=1)
     b = check_int(b, "b", min_value=1)
+    record_every = check_int(record_every, "record_every", min_value=1)
     eta = check_real(eta, "eta", low=0.0, low_inclusive=False)
-    betas = as_float_array(np.atleast_1d(betas), "betas", ndim=1, min_size=1)
-    thetas = as_float_array(np.atleast_1d(thetas), "thetas", ndim=1, min_size=1)
+    # converted before np.atleast_1d, whose own error on a ragged list names no argument
+    betas = np.atleast_1d(as_float_array(betas, "betas", ndim=(0, 1)))
+    thetas = np.atleast_1d(as_float_array(thetas, "thetas", ndim=(0, 1)))
+    if betas.size == 0 or thetas.size == 0:
+        raise ValueError(f"betas and thetas must have at least 1 entry, got {betas.size} and "
+                         f"{thetas.size}")
     if np.any((betas < 0) | (betas > 1)):
         raise ValueError(f"betas must lie in [0, 1], got {betas}")
     if np.any(thetas < 0):
@@ -125,6 +146,16 @@ def _grid_spec(
     algorithms = tuple(check_choice(a, "algorithms", ALGORITHMS) for a in algorithms)
     if not algorithms:
         raise ValueError("algorithms must name at least one algorithm")
+    max_work = check_real(max_work, "max_work", low=0.0, low_inclusive=False, allow_inf=True)
+    max_batch = check_real(max_batch, "max_batch", low=0.0, low_inclusive=False, allow_inf=True)
+    runs = len(algorithms) * S
+    check_size(runs * b * (net.n + net.k), max_batch,
+               "the numbers of one iteration n_alg * S * b * (n + k)", "a larger max_batch")
+    check_size(runs * n_iter * b * net.k * net.r * net.n, max_work,
+               "the work n_alg * S * n_iter * b * k * r * n", "a larger max_work")
+    check_size(runs * (n_iter // record_every + 2), MAX_RECORDED,
+               "the recorded errors n_alg * S * (n_iter / record_every + 1)",
+               "a larger record_every")
     check_choice(attack, "attack", ATTACKS)
     check_choice(dist, "dist", DISTRIBUTIONS)
     w_star = as_float_array(w_star, "w_star", ndim=(1, 2))
@@ -143,7 +174,7 @@ def _grid_spec(
         thetas=np.broadcast_to(thetas, (S,)).copy(), algorithms=algorithms, attack=attack,
         dist=dist, dist_kw=dist_kw, direction=direction,
         independent=check_bool(independent, "independent"),
-        record_every=check_int(record_every, "record_every", min_value=1),
+        record_every=record_every,
         seed=check_int(seed, "seed", min_value=0),
     )  # fmt: skip
 
@@ -241,6 +272,8 @@ def simulate_grid(
     record_every: int = 1,
     seed: int = 0,
     implementation: str = "batched",
+    max_work: float = MAX_WORK,
+    max_batch: float = MAX_BATCH,
 ) -> GridResult:
     """Simulate every algorithm in every setting ``s`` (attack probability ``betas[s]``, magnitude
     ``thetas[s]``), all advancing together in one batched update per iteration.
@@ -260,12 +293,17 @@ def simulate_grid(
     one sample at a time, written like the public Neuro-Tron code and reading the same random
     numbers, so it returns the same errors up to rounding. It is slow on purpose: the baseline of
     ``benchmarks/relu_gate.py``.
+
+    Sizes are checked before anything is built: a run whose work
+    ``n_alg S n_iter b k r n`` exceeds ``max_work``, or one iteration of which holds more than
+    ``max_batch`` numbers ``n_alg S b (n + k)``, is refused with the estimate and the limit.
     """
     spec = _grid_spec(
         net, w_star, n_iter=n_iter, b=b, eta=eta, betas=betas, thetas=thetas,
         algorithms=algorithms, attack=attack, dist=dist,
         dist_kw=dict(scale=scale, df=df, shift=shift), w0=w0, direction=direction,
-        independent=independent, record_every=record_every, seed=seed,
+        independent=independent, record_every=record_every, seed=seed, max_work=max_work,
+        max_batch=max_batch,
     )  # fmt: skip
     W = np.repeat(spec.w0[None], len(spec.algorithms), axis=0).copy()  # (n_alg, S, r)
     rec = spec.records

@@ -152,7 +152,7 @@ def track_iterates(
         res = simulate_grid(net, w_star, n_iter=step, b=b, eta=eta, betas=np.zeros(S),
                             algorithms=algorithm, dist=dist, scale=scale, df=df,
                             w0=np.where(lost[:, None], 1.0, W), independent=True,
-                            record_every=step, seed=seed + j)  # fmt: skip
+                            record_every=step, seed=seed + j, max_work=max_work)  # fmt: skip
         W = res.w_final[0].copy()
         lost |= ~np.all(np.isfinite(W), axis=1)
         W[lost] = np.nan

@@ -21,7 +21,7 @@ import torch
 
 from .. import autoencoders as ae
 from .. import config, data, optim
-from .._validate import check_choice, check_instance, check_int, check_keys
+from .._validate import check_choice, check_instance, check_int, check_keys, check_sequence
 from ..sweep import load_results, run_sweep
 
 __all__ = [
@@ -115,9 +115,29 @@ STUDY_CONFIGS: tuple[dict[str, Any], ...] = (
 )
 
 
+def _check_records(records: Any, name: str, settings_keys: tuple[str, ...] = (),
+                   result_keys: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """``records`` as a list after checking that each is a sweep record: a dict whose
+    ``"settings"`` and ``"result"`` are dicts holding ``settings_keys`` and ``result_keys``."""
+    records = check_sequence(records, name, what="a list of sweep records")
+    for i, r in enumerate(records):
+        where = f"{name}[{i}]"
+        check_instance(r, where, dict, "a sweep record (a dict)")
+        for part, keys in (("settings", settings_keys), ("result", result_keys)):
+            if not isinstance(r.get(part), dict):
+                raise ValueError(f"{where} must hold a {part!r} dict, got keys {sorted(r, key=str)}")
+            missing = [k for k in keys if k not in r[part]]
+            if missing:
+                raise ValueError(f"{where}[{part!r}] is missing the keys {missing}")
+    return records
+
+
 def config_label(settings: dict[str, Any]) -> str:
     """Short name of an optimizer setting, e.g. ``"ADAM b1=0.99 xi=1e-08"`` or ``"NAG mu=0.9"``;
     a key left out shows its class's default (:func:`dlmath.optim.spec_defaults`)."""
+    settings = check_instance(settings, "settings", dict, "a dict of optimizer settings")
+    if "optimizer" not in settings:
+        raise ValueError(f"settings must name its 'optimizer', got keys {sorted(settings, key=str)}")
     name = settings.get("optimizer")
     s = dict(optim.spec_defaults(name), **settings)
     if name == "adam":
@@ -147,6 +167,15 @@ def study_settings(scale: str, *, seeds: tuple[int, ...] = (0,), device: str | N
     ``"cpu"``) is stored in every setting if given.
     """
     cfg = STUDY_SCALES[check_choice(scale, "scale", tuple(STUDY_SCALES))]
+    seeds = tuple(check_int(v, f"seeds[{i}]", min_value=0)
+                  for i, v in enumerate(check_sequence(seeds, "seeds", min_len=1)))
+    if device is not None:
+        check_instance(device, "device", str, "None or a device name such as 'cpu'")
+        try:
+            torch.device(device)
+        except RuntimeError as exc:
+            raise ValueError(f"device must name a torch device such as 'cpu' or 'cuda', got "
+                             f"{device!r}") from exc
     common = {k: cfg[k] for k in ("source", "n_test", "width", "n_steps", "eval_every")}
     if scale == "full" and os.environ.get(data.MNIST_ENV, "").strip():
         common["source"] = "mnist"  # the paper's data, when the user has the IDX files
@@ -167,6 +196,7 @@ def study_settings(scale: str, *, seeds: tuple[int, ...] = (0,), device: str | N
 
 def with_hessian(settings: dict[str, Any], scale: str) -> dict[str, Any]:
     """``settings`` plus the Hessian-tracking keys of ``scale`` (every ``hessian_every`` steps)."""
+    settings = check_instance(settings, "settings", dict, "a dict of run_experiment settings")
     cfg = STUDY_SCALES[check_choice(scale, "scale", tuple(STUDY_SCALES))]
     return dict(settings, hessian_every=cfg["hessian_every"], hessian_n=cfg["hessian_n"],
                 lanczos_ncv=cfg["lanczos_ncv"])
@@ -179,6 +209,8 @@ def best_runs(records: list[dict[str, Any]]) -> dict[tuple[int, str, str], dict[
     ``records`` are :func:`dlmath.sweep.run_sweep` records of :func:`run_experiment`. The value
     is the record of the first seed at the best lr, with ``"mean_final_train_loss"`` added.
     """
+    records = _check_records(records, "records", ("n_hidden", "lr", "optimizer"),
+                             ("final_train_loss",))
     groups: dict[tuple, dict[float, list[dict[str, Any]]]] = {}
     for r in records:
         s = r["settings"]
@@ -235,6 +267,7 @@ def findings(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     * ``nag_smaller_grad``: the best NAG run ends with a smaller full-batch gradient norm than
       the best ADAM :math:`\\beta_1=0.99` run.
     """
+    _check_records(records, "records", result_keys=("final_grad_norm",))
     best = best_runs(records)
     rows = []
     for depth, regime in sorted({(k[0], k[1]) for k in best}):

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from .. import claims as cl
-from .._validate import check_instance, check_int, check_sequence
+from .._validate import check_bool, check_choice, check_instance, check_int, check_sequence
 from . import ch5_autoencoders as aes
 
 __all__ = [
@@ -158,6 +158,34 @@ def _stage2_lrs(lrs: tuple[float, ...], best: float) -> list[float]:
     return [best] + [lrs[j] for j in (i - 1, i + 1) if 0 <= j < len(lrs)]
 
 
+_KEYS = ("loss", "grad", "test")  # the per-seed numbers of a slice_optima entry
+
+
+def _check_optima(optima: Any, name: str = "optima") -> dict[str, dict[str, Any]]:
+    optima = check_instance(optima, name, dict, "a dict label -> optimum (from slice_optima)")
+    for lab, o in optima.items():
+        if not isinstance(o, dict) or not {"lr", "interior", "n_seeds", "runs", *_KEYS} <= set(o):
+            raise ValueError(f"{name}[{lab!r}] must be an entry of slice_optima (a dict with "
+                             f"'lr', 'interior', 'n_seeds', 'runs', 'loss', 'grad', 'test')")
+    return optima
+
+
+def _check_status(status: Any) -> dict[str, dict[str, Any]]:
+    status = check_instance(status, "status", dict, "a dict label -> status (from slice_status)")
+    for lab, st in status.items():
+        if not isinstance(st, dict) or not {"stage1", "stage2", "complete"} <= set(st):
+            raise ValueError(f"status[{lab!r}] must be an entry of slice_status (a dict with "
+                             f"'stage1', 'stage2', 'complete')")
+    return status
+
+
+def _check_label(x: Any, name: str, optima: dict | None = None) -> str:
+    x = check_instance(x, name, str, "a config label (config_label)")
+    if optima is not None and x not in optima:
+        raise ValueError(f"{name} {x!r} has no optimum; labels with one: {sorted(optima)}")
+    return x
+
+
 def slice_name(slice_: tuple) -> str:
     """Folder name of a slice ``(n_hidden, batch_size, n_configs)``, e.g. ``"h3_b100_c7"``
     or ``"h3_full_c4"`` (full batch)."""
@@ -167,6 +195,7 @@ def slice_name(slice_: tuple) -> str:
 
 def group_records(records: list[dict[str, Any]]) -> dict[str, dict[float, list[dict]]]:
     """Records by config label, then learning rate (each a list over seeds, seed order)."""
+    records = aes._check_records(records, "records", ("lr", "seed", "optimizer"))
     out: dict[str, dict[float, list[dict]]] = {}
     for r in records:
         s = r["settings"]
@@ -180,6 +209,8 @@ def group_records(records: list[dict[str, Any]]) -> dict[str, dict[float, list[d
 def seed_summary(runs: list[dict[str, Any]], key: str = "final_train_loss") -> dict[str, Any]:
     """``key`` of the result over the seeds of ``runs``: ``values`` (seed order), ``seeds``,
     ``mean`` and ``sd`` (``nan`` for one seed)."""
+    key = check_instance(key, "key", str, "the name of a result entry")
+    runs = aes._check_records(runs, "runs", ("seed",), (key,))
     if not runs:
         raise ValueError("runs must hold at least one record")
     vals = np.array([float(r["result"][key]) for r in runs])
@@ -193,6 +224,11 @@ def interior_optimum(by_lr: dict[float, list[dict[str, Any]]], grid_lrs: tuple[f
     """The learning rate of ``grid_lrs`` with the lowest final training loss at ``seed``
     (diverged runs count as ``inf``), and whether it is interior: not at either end of the
     grid, with both neighbours run."""
+    by_lr = check_instance(by_lr, "by_lr", dict, "a dict learning rate -> list of records")
+    for lr, rs in by_lr.items():
+        aes._check_records(rs, f"by_lr[{lr!r}]", ("seed",), ("final_train_loss",))
+    grid_lrs = tuple(check_sequence(grid_lrs, "grid_lrs", min_len=1))
+    seed = check_int(seed, "seed", min_value=0)
     losses = {}
     for lr in grid_lrs:
         run = [r for r in by_lr.get(lr, []) if r["settings"]["seed"] == seed]
@@ -218,6 +254,9 @@ def slice_optima(records: list[dict[str, Any]], n_configs: int = SLICE[2],
     full-batch gradient norm, seed order) at ``lr``, ``test`` likewise, and ``runs``.
     """
     check_int(n_configs, "n_configs", min_value=1, max_value=len(MID_CONFIGS))
+    seeds = tuple(check_sequence(seeds, "seeds", min_len=1))
+    aes._check_records(records, "records", result_keys=("final_train_loss", "final_grad_norm",
+                                                        "final_test_loss"))
     by = group_records(records)
     out = {}
     for opt, lrs in MID_CONFIGS[:n_configs]:
@@ -261,8 +300,11 @@ def slice_status(records: list[dict[str, Any]], slice_: tuple = SLICE,
     ``None``) and ``complete``: both stages as :func:`mid_settings` plans them, stage 2 at
     the stage-1 optimum only if ``best_only`` (default: ``slice_`` is in :data:`BEST_ONLY`)."""
     n_cfg = check_sequence(slice_, "slice_", min_len=3)[2]
+    n_cfg = check_int(n_cfg, "slice_[2]", min_value=1, max_value=len(MID_CONFIGS))
     if best_only is None:
         best_only = tuple(slice_) in BEST_ONLY
+    best_only = check_bool(best_only, "best_only")
+    seeds = tuple(check_sequence(seeds, "seeds", min_len=1))
     by = group_records(records)
     out = {}
     for opt, lrs in MID_CONFIGS[:n_cfg]:
@@ -285,6 +327,7 @@ def slice_status(records: list[dict[str, Any]], slice_: tuple = SLICE,
 def nag_labels(n_configs: int = SLICE[2]) -> list[str]:
     """Labels of the NAG settings in Sutskever's form among the first ``n_configs`` configs
     (the candidates for "the best NAG"; the look-ahead form is the same algorithm)."""
+    n_configs = check_int(n_configs, "n_configs", min_value=1, max_value=len(MID_CONFIGS))
     return [aes.config_label(o) for o, _ in MID_CONFIGS[:n_configs]
             if o["optimizer"] == "nag" and o.get("form", "sutskever") != "lookahead"]
 
@@ -292,6 +335,7 @@ def nag_labels(n_configs: int = SLICE[2]) -> list[str]:
 def best_nag(optima: dict[str, dict[str, Any]], n_configs: int = SLICE[2]) -> str | None:
     """The NAG label of :func:`nag_labels` with the lowest seed-mean final training loss at
     its tuned rate (``None`` if none ran)."""
+    optima = _check_optima(optima)
     cands = [lab for lab in nag_labels(n_configs) if lab in optima]
     return min(cands, key=lambda lab: float(np.mean(optima[lab]["loss"]))) if cands else None
 
@@ -301,6 +345,9 @@ def missing_evidence(optima: dict[str, dict[str, Any]], status: dict[str, dict[s
                      ) -> str | None:
     """``None`` if every label in ``labels`` has complete evidence (both stages run, the
     tuned rate interior, ``n_seeds`` seeds there), else the first reason it has not."""
+    optima, status = _check_optima(optima), _check_status(status)
+    labels = check_sequence(labels, "labels", item_type=str, what="a list of config labels")
+    n_seeds = check_int(n_seeds, "n_seeds", min_value=1)
     for lab in labels:
         if lab not in optima or lab not in status:
             return f"{lab}: not run"
@@ -319,6 +366,10 @@ def paired_difference(optima: dict[str, dict[str, Any]], a: str, b: str, key: st
                       ) -> np.ndarray:
     """Per-seed ``key`` of ``a`` minus that of ``b`` at their tuned rates, over the seeds both
     ran (seeds are paired: a seed fixes the initialisation and the mini-batch order)."""
+    optima = _check_optima(optima)
+    a, b = _check_label(a, "a", optima), _check_label(b, "b", optima)
+    key = check_choice(key, "key", _KEYS)
+
     def by_seed(lab: str) -> dict[int, float]:
         o = optima[lab]
         return dict(zip((r["settings"]["seed"] for r in o["runs"]), o[key], strict=True))
@@ -335,6 +386,10 @@ def decide_difference(optima: dict[str, dict[str, Any]], status: dict[str, dict[
     reproduced if the 95% Student interval of the per-seed differences lies above 0, not as
     stated if below (inconclusive instead when not ``refutable``), else inconclusive; also
     inconclusive when :func:`missing_evidence` finds a gap for ``a``, ``b`` or ``needs``."""
+    a, b = _check_label(a, "a"), _check_label(b, "b")
+    needs = tuple(check_sequence(needs, "needs", item_type=str, what="a tuple of config labels"))
+    key = check_choice(key, "key", _KEYS)
+    refutable = check_bool(refutable, "refutable")
     reason = missing_evidence(optima, status, (a, b, *needs), n_seeds)
     if reason is not None:
         return cl.INCONCLUSIVE, {"complete": False, "reason": reason}
@@ -352,6 +407,10 @@ def sometimes_verdict(per_slice: list[str], n_planned: int) -> str:
     (``per_slice``): reproduced if some slice reproduces it, not as stated if all
     ``n_planned`` slices of the design ran and each was decided against it, else
     inconclusive."""
+    per_slice = check_sequence(per_slice, "per_slice", item_type=str, what="a list of verdicts")
+    for i, v in enumerate(per_slice):
+        check_choice(v, f"per_slice[{i}]", cl.VERDICTS)
+    n_planned = check_int(n_planned, "n_planned", min_value=max(len(per_slice), 1))
     if cl.REPRODUCED in per_slice:
         return cl.REPRODUCED
     if len(per_slice) == n_planned and all(v == cl.NOT_AS_STATED for v in per_slice):

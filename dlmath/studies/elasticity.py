@@ -19,10 +19,15 @@ import torch.nn.functional as F
 from torch import nn
 
 from .. import elasticity as el
-from .._validate import as_float_array, check_int, check_real
+from .._validate import as_float_array, check_callable, check_instance, check_int, check_real, check_size
 
 __all__ = ["ElasticityRun", "three_class_images", "run_classification", "resnet18_nobn",
-           "separation"]
+           "separation", "MAX_WORK"]
+
+#: Default limit on a run's work (parameters times the images pushed through the model by
+#: training and by the S_rel measurements), far above the book's full scale (about 1e12); pass
+#: ``max_work`` to go beyond.
+MAX_WORK = 10**17
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,44 @@ def three_class_images(X, y, classes: Sequence[int], *, n_test_per_class: int,
     return (*part(tr), *part(te))
 
 
+def _check_images(x, name: str) -> torch.Tensor:
+    x = check_instance(x, name, torch.Tensor, "a torch tensor of images")
+    if not x.is_floating_point():
+        raise TypeError(f"{name} must be a real floating-point tensor, got dtype {x.dtype}")
+    if x.ndim < 2 or x.shape[0] < 1:
+        raise ValueError(f"{name} must have shape (N, ...) with N >= 1, got {tuple(x.shape)}")
+    if not bool(torch.isfinite(x).all()):
+        raise ValueError(f"{name} must contain only finite values (no NaN or inf)")
+    return x
+
+
+def _check_labels(y, name: str, n: int, n_classes: int | None) -> torch.Tensor:
+    y = check_instance(y, name, torch.Tensor, "a torch tensor of integer labels")
+    if y.is_floating_point() or y.is_complex() or y.dtype == torch.bool:
+        raise TypeError(f"{name} must hold integer class labels, got dtype {y.dtype}")
+    if tuple(y.shape) != (n,):
+        raise ValueError(f"{name} must have shape ({n},), one label per image, got {tuple(y.shape)}")
+    lo, hi = int(y.min()), int(y.max())
+    if lo < 0 or (n_classes is not None and hi >= n_classes):
+        top = "" if n_classes is None else f" and < {n_classes} (the classes of y_train)"
+        raise ValueError(f"{name} must hold labels >= 0{top}, got labels from {lo} to {hi}")
+    return y
+
+
+def _check_device(device) -> torch.device:
+    if isinstance(device, bool) or not isinstance(device, (str, torch.device)):
+        raise TypeError(f"device must be a torch.device or a string such as 'cpu', got "
+                        f"{type(device).__name__}")
+    try:
+        dev = torch.device(device)
+    except RuntimeError as exc:
+        raise ValueError(f"device must name a torch device such as 'cpu' or 'cuda', got "
+                         f"{device!r}") from exc
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device is {device!r} but torch sees no CUDA device")
+    return dev
+
+
 def run_classification(
     model_fn: Callable[[int], nn.Module],
     x_train: torch.Tensor,
@@ -82,30 +125,64 @@ def run_classification(
     lr_step: float = 1e-4,
     definitions: Sequence[str] = ("rms", "kl"),
     device: torch.device | str = "cpu",
+    max_work: float = MAX_WORK,
 ) -> ElasticityRun:
     """Train ``model_fn(seed)`` with Adam (``lr_train``, weight decay 1e-4 as in the public code)
     and measure S_rel ``measures_per_epoch`` times per epoch, the first before any step.
 
     ``seed`` fixes the initialization, the data order and the anchors
     (``anchors_per_class`` drawn from the training set of each class). Self-pairs are left out.
+    The images are float tensors ``(N, ...)``, the labels integer tensors ``(N,)``; the classes
+    are ``0..C-1`` with ``C = y_train.max() + 1``, each with at least ``anchors_per_class``
+    training images, and ``y_test`` holds labels among them. A run whose work (parameters times
+    the images that training and the measurements push through the model) exceeds
+    ``max_work`` is refused before it starts.
     """
+    model_fn = check_callable(model_fn, "model_fn", "a callable seed -> torch.nn.Module")
     seed = check_int(seed, "seed", min_value=0)
     n_epochs = check_int(n_epochs, "n_epochs", min_value=1)
     batch_size = check_int(batch_size, "batch_size", min_value=1)
     lr_train = check_real(lr_train, "lr_train", low=0.0, low_inclusive=False)
     k = check_int(anchors_per_class, "anchors_per_class", min_value=2)
     per_epoch = check_int(measures_per_epoch, "measures_per_epoch", min_value=1)
+    max_work = check_real(max_work, "max_work", low=0.0, low_inclusive=False, allow_inf=True)
+    device = _check_device(device)
+    x_train = _check_images(x_train, "x_train")
+    x_test = _check_images(x_test, "x_test")
+    if x_test.shape[1:] != x_train.shape[1:]:
+        raise ValueError(f"x_test must have images of the shape of x_train's "
+                         f"{tuple(x_train.shape[1:])}, got {tuple(x_test.shape[1:])}")
+    y_train = _check_labels(y_train, "y_train", x_train.shape[0], None)
     n_classes = int(y_train.max()) + 1
-    gen = np.random.default_rng(seed)
-    anchors = np.concatenate([gen.choice(np.flatnonzero(y_train.numpy() == c), k, replace=False)
-                              for c in range(n_classes)])
-    xa, ya = x_train[anchors].to(device), y_train[anchors].to(device)
-    model = model_fn(seed).to(device)
-    opt = torch.optim.Adam(model.parameters(), lr=lr_train, weight_decay=1e-4)
+    if n_classes < 2:
+        raise ValueError("y_train must hold at least two classes (labels 0 and 1)")
+    if n_classes > x_train.shape[0]:
+        raise ValueError(f"y_train must label the classes 0..C-1, each present, got the label "
+                         f"{n_classes - 1} with {x_train.shape[0]} images")
+    y_test = _check_labels(y_test, "y_test", x_test.shape[0], n_classes)
+    counts = torch.bincount(y_train, minlength=n_classes)
+    c_min = int(counts.argmin())
+    if k > int(counts[c_min]):
+        shown = k if k < 10**12 else f"about 2^{k.bit_length() - 1}"
+        raise ValueError(f"anchors_per_class ({shown}) exceeds the {int(counts[c_min])} training "
+                         f"images of class {c_min}")
     n = x_train.shape[0]
     n_batches = n // batch_size
     if n_batches < 1:
         raise ValueError(f"batch_size {batch_size} exceeds the training set ({n} images)")
+    gen = np.random.default_rng(seed)
+    anchors = np.concatenate([gen.choice(np.flatnonzero(y_train.cpu().numpy() == c), k,
+                                         replace=False)
+                              for c in range(n_classes)])
+    xa, ya = x_train[anchors].to(device), y_train[anchors].to(device)
+    model = check_instance(model_fn(seed), "model_fn(seed)", nn.Module, "a torch.nn.Module")
+    n_params = sum(p.numel() for p in model.parameters())
+    n_measures = min(per_epoch, n_batches)
+    check_size(n_params * n_epochs * (x_train.shape[0] + n_measures * (n_classes * k) ** 2),
+               max_work, "the work parameters * epochs * (images + measured anchor pairs)",
+               "a larger max_work")
+    model = model.to(device)
+    opt = torch.optim.Adam(model.parameters(), lr=lr_train, weight_decay=1e-4)
     when = set(np.linspace(0, n_batches, per_epoch, endpoint=False).astype(int).tolist())
     epochs, losses, means = [], [], {d: [] for d in definitions}
     tgen = torch.Generator().manual_seed(seed)

@@ -28,7 +28,7 @@ import torch
 from .. import config
 from .. import pac_bayes as pb
 from .. import stochastic_nets as sn
-from .._validate import check_choice, check_int, check_real
+from .._validate import check_choice, check_instance, check_int, check_real
 from ..nets import build_mlp
 from ..weight_paths import error_rate, train_sgd
 
@@ -57,6 +57,7 @@ def load_task(task: str, *, pool: int = 2, n_test: int = 1000, seed: int = 0
 
     task = check_choice(task, "task", TASKS)
     pool = check_int(pool, "pool", min_value=1, max_value=28)
+    seed = check_int(seed, "seed", min_value=0)  # None would be an unseeded split
     if task == "fashion-binary":
         tr, te = data.load_fashion_mnist("train"), data.load_fashion_mnist("test")
         return (sn.LabelledSample.from_arrays(_features(tr.X, pool), (tr.y >= 5).astype(int)),
@@ -226,12 +227,26 @@ def save_record(rec: dict[str, Any], path: Any) -> dict[str, Any]:
     run started (and whether ``dlmath`` had uncommitted changes then).
     """
     import json
+    import os
     from pathlib import Path
 
+    rec = check_instance(rec, "rec", dict, "a dict (a record from run_bound_study)")
+    if isinstance(path, bool) or not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a file path (str or os.PathLike), got {type(path).__name__}")
+    if Path(path).is_dir():
+        raise ValueError(f"path must name a file, but {str(path)!r} is a folder")
     out = {k: v for k, v in rec.items() if k != "objects"}
     out.setdefault("versions", _provenance())
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    Path(path).write_text(json.dumps(out, indent=1) + "\n")
+    try:
+        text = json.dumps(out, indent=1) + "\n"
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"rec must hold only JSON values (numbers, strings, lists, dicts): "
+                        f"{exc}") from exc
+    try:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError) as exc:
+        raise ValueError(f"path {str(path)!r} lies under a file, not a folder") from exc
+    Path(path).write_text(text)
     return out
 
 
