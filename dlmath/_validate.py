@@ -28,6 +28,7 @@ __all__ = [
     "check_keys",
     "check_xy",
     "is_exact_number",
+    "check_limit",
     "check_size",
     "reject_complex",
     "check_covariance",
@@ -246,6 +247,12 @@ def reject_complex(x, name: str) -> None:
             kind = None  # ragged or mixed: the float conversion names the problem
     if kind == "c":
         raise TypeError(f"{name} must be real, got an array of complex numbers")
+
+
+def check_limit(x, name: str) -> float:
+    """Return the size limit ``x`` (a run-length guard such as ``max_work``) as a float after
+    checking it is a positive real number, ``inf`` meaning no limit."""
+    return check_real(x, name, low=0.0, low_inclusive=False, allow_inf=True)
 
 
 def check_size(estimate: float, limit: float, what: str, override: str | None = None) -> None:

@@ -37,7 +37,7 @@ import torch
 from torch import nn
 
 from . import data
-from ._validate import check_choice, check_instance, check_int, check_real, check_size
+from ._validate import check_choice, check_instance, check_int, check_limit, check_real, check_size
 from .hessian import flat_grad, min_hessian_eigenvalue
 from .nets import build_mlp
 
@@ -221,7 +221,7 @@ def train_autoencoder(
     hessian_n = check_int(hessian_n, "hessian_n", min_value=1)
     if X_train.ndim != 2 or X_test.ndim != 2 or X_train.shape[1] != X_test.shape[1]:
         raise ValueError("X_train and X_test must be 2-dimensional with the same number of columns")
-    max_work = check_real(max_work, "max_work", low=0.0, low_inclusive=False, allow_inf=True)
+    max_work = check_limit(max_work, "max_work")
     n_params = sum(p.numel() for p in model.parameters())
     check_size(n_steps * (batch_size or len(X_train)) * n_params, max_work,
                "the work n_steps * batch size * parameters", "a larger max_work")

@@ -15,6 +15,7 @@ from .._validate import (
     check_choice,
     check_instance,
     check_int,
+    check_limit,
     check_real,
     check_size,
     check_xy,
@@ -347,7 +348,7 @@ def fit_tron(
     has_test = X_test is not None
     if has_test:
         X_test, y_test = check_xy(X_test, y_test)
-    max_work = check_real(max_work, "max_work", low=0.0, low_inclusive=False, allow_inf=True)
+    max_work = check_limit(max_work, "max_work")
     evals = (n_iter // record_every + 1) * (X.shape[0] + (X_test.shape[0] if has_test else 0))
     check_size((n_iter * b + evals) * net.k * net.r * net.n, max_work,
                "the work n_iter * b * k * r * n", "a larger max_work")

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validate import as_float_array, as_generator, check_int, check_real, check_size, check_xy
+from .._validate import as_float_array, as_generator, check_int, check_limit, check_real, check_size, check_xy
 from ..relu_nets._net import rectify as relu  # the package's one rectifier, unchecked in loops
 from ._model import MAX_EXACT, MAX_WORK
 
@@ -38,7 +38,7 @@ def noisy_gd(
     beta_inv = check_real(beta_inv, "beta_inv", low=0.0, low_inclusive=False)
     n_iter = check_int(n_iter, "n_iter", min_value=1)
     n_runs = check_int(n_runs, "n_runs", min_value=1)
-    max_work = check_real(max_work, "max_work", low=0.0, low_inclusive=False, allow_inf=True)
+    max_work = check_limit(max_work, "max_work")
     check_size(n_iter * n_runs * X.size, max_work, "the work n_iter * n_runs * m * n",
                "a larger max_work")
     rng = as_generator(seed)
@@ -96,7 +96,7 @@ def positive_curvature(
     X = as_float_array(X, "X", ndim=2, min_size=1)
     n_starts = check_int(n_starts, "n_starts", min_value=1)
     n_steps = check_int(n_steps, "n_steps", min_value=1)
-    max_work = check_real(max_work, "max_work", low=0.0, low_inclusive=False, allow_inf=True)
+    max_work = check_limit(max_work, "max_work")
     check_size(n_starts * n_steps * X.size, max_work, "the work n_starts * n_steps * m * n",
                "a larger max_work")
     rng = as_generator(seed)

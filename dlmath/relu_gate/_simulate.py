@@ -14,6 +14,7 @@ from .._validate import (
     check_choice,
     check_instance,
     check_int,
+    check_limit,
     check_real,
     check_size,
 )
@@ -146,8 +147,8 @@ def _grid_spec(
     algorithms = tuple(check_choice(a, "algorithms", ALGORITHMS) for a in algorithms)
     if not algorithms:
         raise ValueError("algorithms must name at least one algorithm")
-    max_work = check_real(max_work, "max_work", low=0.0, low_inclusive=False, allow_inf=True)
-    max_batch = check_real(max_batch, "max_batch", low=0.0, low_inclusive=False, allow_inf=True)
+    max_work = check_limit(max_work, "max_work")
+    max_batch = check_limit(max_batch, "max_batch")
     runs = len(algorithms) * S
     check_size(runs * b * (net.n + net.k), max_batch,
                "the numbers of one iteration n_alg * S * b * (n + k)", "a larger max_batch")

@@ -19,7 +19,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validate import as_float_array, check_choice, check_instance, check_int, check_real, check_size
+from .._validate import (
+    as_float_array,
+    check_choice,
+    check_instance,
+    check_int,
+    check_limit,
+    check_real,
+    check_size,
+)
 from ._model import ALGORITHMS, MAX_WORK, DepthTwoNet, _check_wX, net_output
 from ._simulate import simulate_grid
 
@@ -139,7 +147,7 @@ def track_iterates(
     seed = check_int(seed, "seed", min_value=0)
     w_star = as_float_array(w_star, "w_star", ndim=2)
     S = w_star.shape[0]
-    max_work = check_real(max_work, "max_work", low=0.0, low_inclusive=False, allow_inf=True)
+    max_work = check_limit(max_work, "max_work")
     check_size(S * n_iter * b * net.k * net.r * net.n, max_work,
                "the work S * n_iter * b * k * r * n", "a larger max_work")
     W = np.ones_like(w_star) if w0 is None else np.broadcast_to(

@@ -19,7 +19,15 @@ import torch.nn.functional as F
 from torch import nn
 
 from .. import elasticity as el
-from .._validate import as_float_array, check_callable, check_instance, check_int, check_real, check_size
+from .._validate import (
+    as_float_array,
+    check_callable,
+    check_instance,
+    check_int,
+    check_limit,
+    check_real,
+    check_size,
+)
 
 __all__ = ["ElasticityRun", "three_class_images", "run_classification", "resnet18_nobn",
            "separation", "MAX_WORK"]
@@ -145,7 +153,7 @@ def run_classification(
     lr_train = check_real(lr_train, "lr_train", low=0.0, low_inclusive=False)
     k = check_int(anchors_per_class, "anchors_per_class", min_value=2)
     per_epoch = check_int(measures_per_epoch, "measures_per_epoch", min_value=1)
-    max_work = check_real(max_work, "max_work", low=0.0, low_inclusive=False, allow_inf=True)
+    max_work = check_limit(max_work, "max_work")
     device = _check_device(device)
     x_train = _check_images(x_train, "x_train")
     x_test = _check_images(x_test, "x_test")
