@@ -9,8 +9,10 @@ The design is :data:`dlmath.studies.ch5_evidence.MID_GRID`; each slice runs in t
 (:func:`dlmath.studies.ch5_evidence.mid_settings`): every learning rate with seed 0, then
 the other seeds at each optimizer's stage-1 optimum and its two neighbours. ``--middle-out``
 runs stage 1 from the middle of every grid outwards, alternating configs, so that a slice
-that is cut short (full batch on a CPU) still has the centre of each grid; ``--best-only``
-runs a slice's stage 2 at the stage-1 optima only (the depth slices on a CPU). Everything goes
+that is cut short (full batch on a CPU) still has the centre of each grid. The slices of
+:data:`dlmath.studies.ch5_evidence.BEST_ONLY` (the depth slices) run stage 2 at the stage-1
+optima only, as the committed records were run and as the notebook reads them;
+``--best-only`` names other slices for that. Everything goes
 through :func:`dlmath.sweep.run_sweep`, so an interrupted sweep resumes where it stopped.
 Results land in ``chapters/05_adaptive_methods/results/ae_mid/``, where
 ``03_autoencoders_vs_nag.ipynb`` plots them; commit them as written, never edited. Commit
@@ -49,8 +51,9 @@ def middle_out(settings: list[dict]) -> list[dict]:
 
 
 def run_slice(slice_: tuple, out: Path, *, order_middle_out: bool = False,
-              best_only: bool = False, **kw) -> list[dict]:
-    """Both stages of one slice; returns all its records."""
+              best_only: bool | None = None, **kw) -> list[dict]:
+    """Both stages of one slice (``best_only``: see
+    :func:`~dlmath.studies.ch5_evidence.mid_settings`); returns all its records."""
     d = slice_dir(out, slice_)
     stage1 = ev.mid_settings(1, slice_)
     if order_middle_out:
@@ -59,9 +62,7 @@ def run_slice(slice_: tuple, out: Path, *, order_middle_out: bool = False,
     by = ev.group_records(recs)
     best = {aes.config_label(opt): ev.interior_optimum(by[aes.config_label(opt)], lrs)["lr"]
             for opt, lrs in ev.MID_CONFIGS[: slice_[2]]}
-    stage2 = ev.mid_settings(2, slice_, best_lr=best)
-    if best_only:  # the other seeds at the stage-1 optimum only, not at its neighbours
-        stage2 = [s for s in stage2 if s["lr"] == best[aes.config_label(s)]]
+    stage2 = ev.mid_settings(2, slice_, best_lr=best, best_only=best_only)
     return run_sweep(ev.run_mid_experiment, stage2, d, **kw)
 
 
@@ -72,9 +73,10 @@ def main(argv: list[str] | None = None) -> None:
                    help="'first', 'all', or comma-separated indices into MID_GRID['slices']")
     p.add_argument("--middle-out", action="store_true",
                    help="stage 1 from the middle of each grid outwards")
-    p.add_argument("--best-only", default="",
+    p.add_argument("--best-only", default=None,
                    help="comma-separated slice indices whose stage 2 runs the other seeds "
-                        "at the stage-1 optimum only")
+                        "at the stage-1 optimum only (default: the design's BEST_ONLY; "
+                        "'' for none)")
     p.add_argument("--n-jobs", type=int, default=1, help="joblib processes (1: serial)")
     args = p.parse_args(argv)
     kw = {"backend": "serial" if args.n_jobs == 1 else "joblib", "n_jobs": args.n_jobs,
@@ -86,11 +88,12 @@ def main(argv: list[str] | None = None) -> None:
         slices = grid
     else:
         slices = [grid[int(i)] for i in args.slices.split(",")]
-    best_only = [grid[int(i)] for i in args.best_only.split(",") if i]
+    chosen = (None if args.best_only is None
+              else [grid[int(i)] for i in args.best_only.split(",") if i])
     for s in slices:
         t0 = time.perf_counter()
         recs = run_slice(tuple(s), args.out, order_middle_out=args.middle_out,
-                         best_only=s in best_only, **kw)
+                         best_only=None if chosen is None else tuple(s) in chosen, **kw)
         print(f"slice {s}: {len(recs)} records, {time.perf_counter() - t0:.0f} s")
 
 

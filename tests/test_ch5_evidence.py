@@ -31,6 +31,16 @@ def test_stage2_puts_the_optimum_first():
         ev.mid_settings(2)
 
 
+def test_stage2_of_a_best_only_slice_runs_the_optimum_only():
+    depth = ev.BEST_ONLY[0]
+    best = {aes.config_label(o): lrs[2] for o, lrs in ev.MID_CONFIGS[: depth[2]]}
+    s2 = ev.mid_settings(2, depth, best_lr=best)
+    assert len(s2) == 2 * depth[2] and all(s["lr"] == best[aes.config_label(s)] for s in s2)
+    assert len(ev.mid_settings(2, depth, best_lr=best, best_only=False)) == 3 * len(s2)
+    with pytest.raises(TypeError, match="best_only"):
+        ev.mid_settings(1, best_only="yes")
+
+
 def test_interior_optimum_flags_edges():
     opt, lrs = ev.MID_CONFIGS[0]
     by = {lr: [_rec(opt, lr, 0, loss)] for lr, loss in zip(lrs, [5, 4, 3, 2, 1], strict=True)}

@@ -121,19 +121,22 @@ def _one(n_hidden: int, batch_size: int | None, opt: dict[str, Any], lr: float, 
 
 
 def mid_settings(stage: int, slice_: tuple = SLICE, *, best_lr: dict[str, float] | None = None,
-                 grid: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+                 grid: dict[str, Any] | None = None, best_only: bool | None = None
+                 ) -> list[dict[str, Any]]:
     """Settings of one stage of one slice ``(n_hidden, batch_size, n_configs)``.
 
     ``stage=1``: every learning rate of every config's grid, seed ``grid["seeds"][0]``.
     ``stage=2``: the other seeds at ``best_lr[label]`` (the stage-1 optimum of each config,
     keyed by :func:`~dlmath.studies.ch5_autoencoders.config_label`) first, then at its two
-    grid neighbours, so that a sweep cut short has the seeds at the optimum.
+    grid neighbours, so that a sweep cut short has the seeds at the optimum; with
+    ``best_only`` (default: ``slice_`` is in :data:`BEST_ONLY`) at the optimum only.
     """
     grid = MID_GRID if grid is None else check_instance(grid, "grid", dict)
     stage = check_int(stage, "stage", min_value=1, max_value=2)
     n_hidden, batch_size, n_cfg = check_sequence(slice_, "slice_", min_len=3)[:3]
     configs = MID_CONFIGS[: check_int(n_cfg, "slice_[2]", min_value=1,
                                       max_value=len(MID_CONFIGS))]
+    best_only = _best_only(slice_, best_only)
     seed0, *others = grid["seeds"]
     if stage == 1:
         return [_one(n_hidden, batch_size, opt, lr, seed0, grid)
@@ -145,17 +148,25 @@ def mid_settings(stage: int, slice_: tuple = SLICE, *, best_lr: dict[str, float]
         label = aes.config_label(opt)
         if label not in best_lr:
             raise ValueError(f"best_lr has no entry for {label!r}")
-        at, *nbrs = _stage2_lrs(lrs, best_lr[label])
+        at, *nbrs = _stage2_lrs(lrs, best_lr[label], best_only)
         for seed in others:
             first.append(_one(n_hidden, batch_size, opt, at, seed, grid))
             then += [_one(n_hidden, batch_size, opt, lr, seed, grid) for lr in nbrs]
     return first + then
 
 
-def _stage2_lrs(lrs: tuple[float, ...], best: float) -> list[float]:
-    """The stage-1 optimum ``best`` of the grid ``lrs``, then its grid neighbours."""
+def _stage2_lrs(lrs: tuple[float, ...], best: float, best_only: bool = False) -> list[float]:
+    """The stage-1 optimum ``best`` of the grid ``lrs``, then (unless ``best_only``) its grid
+    neighbours."""
     i = lrs.index(best)
-    return [best] + [lrs[j] for j in (i - 1, i + 1) if 0 <= j < len(lrs)]
+    nbrs = [] if best_only else [lrs[j] for j in (i - 1, i + 1) if 0 <= j < len(lrs)]
+    return [best] + nbrs
+
+
+def _best_only(slice_: tuple, best_only: bool | None) -> bool:
+    """``best_only`` checked, with its default: whether ``slice_`` is in :data:`BEST_ONLY`."""
+    return check_bool(tuple(slice_) in BEST_ONLY if best_only is None else best_only,
+                      "best_only")
 
 
 _KEYS = ("loss", "grad", "test")  # the per-seed numbers of a slice_optima entry
@@ -301,9 +312,7 @@ def slice_status(records: list[dict[str, Any]], slice_: tuple = SLICE,
     the stage-1 optimum only if ``best_only`` (default: ``slice_`` is in :data:`BEST_ONLY`)."""
     n_cfg = check_sequence(slice_, "slice_", min_len=3)[2]
     n_cfg = check_int(n_cfg, "slice_[2]", min_value=1, max_value=len(MID_CONFIGS))
-    if best_only is None:
-        best_only = tuple(slice_) in BEST_ONLY
-    best_only = check_bool(best_only, "best_only")
+    best_only = _best_only(slice_, best_only)
     seeds = tuple(check_sequence(seeds, "seeds", min_len=1))
     by = group_records(records)
     out = {}
@@ -314,7 +323,7 @@ def slice_status(records: list[dict[str, Any]], slice_: tuple = SLICE,
         plan2 = None
         if done1 == len(lrs):
             best = interior_optimum(by[label], lrs, seed=seeds[0])["lr"]
-            at = _stage2_lrs(lrs, best)[:1] if best_only else _stage2_lrs(lrs, best)
+            at = _stage2_lrs(lrs, best, best_only)
             plan2 = {(lr, s) for lr in at for s in seeds[1:]}
         done2 = (sum(k in runs for k in plan2) if plan2 is not None
                  else sum(s != seeds[0] for _, s in runs))
