@@ -18,15 +18,22 @@ sim01: Gaussian inputs, n=100, r=25, k=10, b=16, eta=1e-4, beta=0.5, theta* in 7
 
 CPU time is user + system time, one BLAS thread each. With a snapshot both sides run as whole
 processes, one after the other (``getrusage(RUSAGE_CHILDREN)``: interpreter start, imports and
-the run), and the dlmath process also reports the CPU time of the simulation alone and of its
-phases (drawing its random numbers; everything else: labels, the per-iteration updates and the
-records). Two bounds are reported: the time to draw the random numbers the public code reads
-(its inputs and coin flips, drawn in blocks from NumPy's float64 generator), which caps the
-ratio of any simulator that reads that stream, and the time of dlmath's own draws (half as many
-numbers for these filters, from torch's float32 generator), which caps dlmath's.
+the run); the dlmath process runs ``--repeats`` times and its median is compared (the public
+code, minutes long, runs once). The dlmath process also reports the CPU time of the simulation
+alone and of its phases (drawing its random numbers; everything else: labels, the
+per-iteration updates and the records). Two bounds are reported: the time to draw the random
+numbers the public code reads (its inputs and coin flips, drawn in blocks from NumPy's float64
+generator), which caps the ratio of any simulator that reads that stream, and the time of
+dlmath's own draws (half as many numbers for these filters, Box-Muller in float32), which
+caps dlmath's.
 
-Usage: ``python benchmarks/relu_gate.py [--iters 40000] [--shared-iters N]
-[--modes shared independent] [--public-code PATH]``; writes benchmarks/results/relu_gate.json.
+``generators`` times the Gaussian draws alone on one chunk's shape, in nanoseconds per number
+delivered as float64: dlmath's ``normal_f32`` against ``torch.randn`` (the same transform;
+float32, converted) and NumPy's ``standard_normal`` (float64, and float32 converted).
+
+Usage: ``python benchmarks/relu_gate.py [--iters 40000] [--shared-iters N] [--repeats 5]
+[--modes shared independent generators] [--public-code PATH]``; writes
+benchmarks/results/relu_gate.json.
 """
 
 from __future__ import annotations
@@ -69,7 +76,6 @@ import json, sys, time
 t_start = time.process_time()
 import numpy as np
 from dlmath import relu_gate as rg
-import torch  # the stream imports it on first use: counted with the imports
 rng = np.random.default_rng(1)  # as _sim01
 net = rg.make_depth2_net(100, 25, 10, rng)
 w_star = rng.standard_normal(25)
@@ -114,8 +120,6 @@ def _cpu(fn):
 
 
 def shared_mode(iters: int) -> dict:
-    import torch  # noqa: F401 - the stream's Gaussian generator, imported before the timing
-
     net, w_star, cfg = _sim01()
     kw = dict(n_iter=iters, b=16, eta=cfg["eta"], betas=cfg["betas"], thetas=cfg["thetas"],
               algorithms=("tron", "sgd"), record_every=100, seed=1)  # fmt: skip
@@ -168,24 +172,64 @@ def _public_draws(iters: int) -> float:
     return time.process_time() - t0
 
 
-def _dlmath_draws(net, w_star, kw: dict) -> tuple[float, int]:
-    """CPU seconds to draw dlmath's stream for ``kw`` alone, and its coordinates per input."""
-    from dlmath.relu_gate import _simulate
+def _dlmath_spec(net, w_star, kw: dict):
+    """The validated settings of dlmath's sim01 call ``kw`` and its coordinates per input."""
+    from dlmath.relu_gate import _simulate, _stream
 
     spec = _simulate._grid_spec(net, w_star, dist="normal", attack="alternating",
                                 dist_kw=dict(scale=1.0, df=4.0, shift=1.0), w0=None,
                                 direction=None, **kw)  # fmt: skip
-    Q = _simulate._input_basis(spec)
-    m = net.n if Q is None else Q.shape[1]
+    Q = _stream.input_basis(spec)
+    return spec, net.n if Q is None else Q.shape[1]
+
+
+def _dlmath_draws(net, w_star, kw: dict) -> tuple[float, int]:
+    """CPU seconds to draw dlmath's stream for ``kw`` alone, and its coordinates per input."""
+    from dlmath.relu_gate import _stream
+
+    spec, m = _dlmath_spec(net, w_star, kw)
     t0 = time.process_time()
-    for _ in _simulate._stream(spec, m):
+    for _ in _stream.stream(spec, m):
         pass
     return time.process_time() - t0, m
 
 
-def independent_mode(iters: int, public_code: Path | None) -> dict:
-    import torch  # noqa: F401 - imported before any in-process timing, as in shared_mode
+def generators(iters: int = 2000) -> dict:
+    """Nanoseconds per Gaussian number (delivered as float64) on the chunks of sim01's stream,
+    ``iters`` iterations' worth, best of 3: dlmath's ``normal_f32`` against ``torch.randn``
+    (float32, converted) and NumPy's ``standard_normal`` (float64; float32, converted)."""
+    import torch
 
+    from dlmath.relu_gate import _stream
+
+    net, w_star, cfg = _sim01()
+    spec, m = _dlmath_spec(net, w_star, _independent_kw(cfg, iters))
+    c = _stream.chunk_length(spec, m)
+    shape, blocks = (c, spec.S_x, spec.b, m), max(1, iters // c)
+    rng = np.random.Generator(np.random.SFC64(0))
+    gen = torch.Generator().manual_seed(0)
+    draw = {
+        "dlmath normal_f32 (Box-Muller, float32)": lambda: _stream.normal_f32(rng, shape),
+        "torch.randn (float32, converted)": lambda: torch.randn(shape, generator=gen).numpy()
+        .astype(np.float64),
+        "numpy standard_normal (float64)": lambda: rng.standard_normal(shape),
+        "numpy standard_normal (float32, converted)": lambda: rng.standard_normal(
+            shape, dtype=np.float32).astype(np.float64),
+    }  # fmt: skip
+    out = {}
+    for name, fn in draw.items():
+        best = float("inf")
+        for _ in range(3):
+            t0 = time.process_time()
+            for _ in range(blocks):
+                fn()
+            best = min(best, time.process_time() - t0)
+        out[name] = round(best / (blocks * np.prod(shape)) * 1e9, 2)
+    print("Gaussian draws, ns per number: " + "; ".join(f"{k} {v}" for k, v in out.items()))
+    return {"chunk_shape": list(shape), "ns_per_number": out}
+
+
+def independent_mode(iters: int, public_code: Path | None, repeats: int = 5) -> dict:
     net, w_star, cfg = _sim01()
     kw = _independent_kw(cfg, iters)
     t_public_rng = _public_draws(iters)
@@ -195,8 +239,13 @@ def independent_mode(iters: int, public_code: Path | None) -> dict:
             src = _public_source(public_code, Path(tmp))
             out_file, dl_file = str(Path(tmp) / "errors.npy"), str(Path(tmp) / "dlmath.json")
             driver = _DLMATH_DRIVER.format(kw=kw, out=dl_file)
-            t_fast = _child_cpu([sys.executable, "-c", driver], tmp)
-            dl = json.loads(Path(dl_file).read_text())
+            runs = []
+            for _ in range(repeats):
+                t = _child_cpu([sys.executable, "-c", driver], tmp)
+                runs.append((t, json.loads(Path(dl_file).read_text())))
+            runs.sort(key=lambda run: run[0])
+            t_fast, dl = runs[len(runs) // 2]  # the median run, with its phases
+            process_runs = [round(t, 3) for t, _ in runs]
             t_slow = _child_cpu([sys.executable, "-c", _DRIVER.format(src=str(src), iters=iters,
                                                                     out=out_file)], tmp)  # fmt: skip
             ref_floor = _floors(np.load(out_file)[0])
@@ -210,10 +259,11 @@ def independent_mode(iters: int, public_code: Path | None) -> dict:
         slow, t_slow = _cpu(lambda: rg.simulate_grid(net, w_star, implementation="loop", **kw))
         ref_floor = _floors(slow.errors[0, :, 1:])
         reference = "dlmath's re-implementation of the public per-setting loop"
-        dl = {}
+        dl, process_runs = {}, [round(t_fast, 3)]
     out = {
         "algorithms": list(kw["algorithms"]),
         "dlmath_process_cpu_s": round(t_fast, 3),
+        "dlmath_process_cpu_s_runs": process_runs,
         "dlmath_simulation_cpu_s": round(t_sim, 3),
         "dlmath_phases_cpu_s": {
             "imports_and_setup": round(dl.get("import_cpu_s", float("nan")), 3),
@@ -247,8 +297,10 @@ def main() -> None:
     parser.add_argument("--iters", type=int, default=40_000, help="iterations (paper: 40,000)")
     parser.add_argument("--shared-iters", type=int, default=None,
                         help="iterations of the shared mode (default: --iters; its loop is slow)")
-    parser.add_argument("--modes", nargs="+", choices=["shared", "independent"],
-                        default=["shared", "independent"])  # fmt: skip
+    parser.add_argument("--modes", nargs="+", choices=["shared", "independent", "generators"],
+                        default=["shared", "independent", "generators"])  # fmt: skip
+    parser.add_argument("--repeats", type=int, default=5,
+                        help="runs of the dlmath process (its median is compared)")  # fmt: skip
     parser.add_argument("--public-code", type=Path, default=None,
                         help="snapshot of papamarkou/neurotron_experiments (folder or git dir)")
     args = parser.parse_args()
@@ -263,7 +315,9 @@ def main() -> None:
         out["shared_iterations"] = args.shared_iters or args.iters
         out["shared"] = shared_mode(out["shared_iterations"])
     if "independent" in args.modes:
-        out["independent"] = independent_mode(args.iters, args.public_code)
+        out["independent"] = independent_mode(args.iters, args.public_code, args.repeats)
+    if "generators" in args.modes:
+        out["generators"] = generators()
     write_results("relu_gate", out)
 
 

@@ -60,12 +60,22 @@ package whose name starts with ``_`` is private: its names are re-exported by it
 * :mod:`dlmath.studies.ch5_evidence` (Ch. 5): the evidence scale of that study, over seeds.
 
 Modules are imported on demand (``from dlmath import relu_gate as rg``) so that
-``import dlmath`` stays fast.
+``import dlmath`` stays fast; ``dlmath.plotting`` (which imports matplotlib) too, on first use.
 """
 
-from . import config, plotting
+import importlib
+
+from . import config
 
 __version__ = "0.2.0"
 __repository__ = "https://github.com/dlmath-book/dlmath-book"
 
 __all__ = ["config", "plotting", "__version__", "__repository__"]
+
+
+def __getattr__(name: str):
+    """``dlmath.plotting`` without an import of its own (PEP 562): matplotlib is loaded only by
+    the processes that draw."""
+    if name == "plotting":
+        return importlib.import_module(".plotting", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

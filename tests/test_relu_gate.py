@@ -130,7 +130,8 @@ def test_gaussian_inputs_in_the_filters_span(independent, attack):
     """n = 10 > 2r: Gaussian inputs are drawn in the span the filters read (m = 6, or 7 with the
     attack's direction); A_j x and c^T x are unchanged by that projection, and the batched
     simulator still matches the loop reading the same coordinates."""
-    from dlmath.relu_gate._simulate import _grid_spec, _input_basis
+    from dlmath.relu_gate._simulate import _grid_spec
+    from dlmath.relu_gate._stream import input_basis
 
     net = rg.make_depth2_net(10, 3, 4, np.random.default_rng(1))
     direction = np.arange(10.0)
@@ -140,7 +141,7 @@ def test_gaussian_inputs_in_the_filters_span(independent, attack):
     spec = _grid_spec(net, np.ones(3), dist="normal", dist_kw={"scale": 1.0}, w0=None,
                       **{k: v for k, v in kw.items() if k != "direction"},
                       direction=direction if attack == "correlated" else None)  # fmt: skip
-    Q = _input_basis(spec)
+    Q = input_basis(spec)
     assert Q.shape == (10, 7 if attack == "correlated" else 6)
     np.testing.assert_allclose(net.filters @ Q @ Q.T, net.filters, atol=1e-12)
     if attack == "correlated":
@@ -156,10 +157,10 @@ def test_sweep_equals_repeated_steps():
     net = rg.relu_gate_net(3)
     w_star = np.array([1.0, -0.5, 0.25])
     res = rg.simulate_grid(net, w_star, n_iter=20, b=5, eta=0.3, algorithms="tron", seed=9)
-    import torch  # the stream's Gaussian generator (float32 draws); its first chunk: 256
+    from dlmath.relu_gate._stream import normal_f32  # the stream's Gaussian draws
 
-    X = torch.randn((256, 1, 5, 3), generator=torch.Generator().manual_seed(9)).numpy()
-    X = X.astype(np.float64)
+    # its first chunk: 256 iterations of inputs, drawn before the attack uniforms
+    X = normal_f32(np.random.Generator(np.random.SFC64(9)), (256, 1, 5, 3))
     w = np.ones(3)
     for t in range(20):
         w = rg.tron_step(net, w, X[t, 0], rg.net_output(net, w_star, X[t, 0]), 0.3)

@@ -25,7 +25,6 @@ from ..relu_nets._net import rectify as relu  # the package's one rectifier, unc
 DISTRIBUTIONS = ("normal", "laplace", "student_t", "mixture")
 ALGORITHMS = ("tron", "sgd", "sgd_first_sample")
 ATTACKS = ("alternating", "uniform", "correlated")
-_CHUNK = 256  # at most this many iterations of random numbers are drawn at once
 #: Default limit on a run's work (multiply-adds, estimated before it starts), far above the
 #: paper-scale runs. Pass ``max_work`` to run beyond it.
 MAX_WORK = 10**12

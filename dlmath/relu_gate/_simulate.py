@@ -3,7 +3,6 @@ together, and its plain per-sample reference loop."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,10 +25,10 @@ from ._model import (
     MAX_WORK,
     DepthTwoNet,
     attack_noise,
-    sample_inputs,
 )
+from ._reference import grid_reference
+from ._stream import input_basis, stream
 
-_CHUNK = 256  # at most this many iterations of random numbers are drawn at once
 #: Default limit on the numbers one iteration of :func:`simulate_grid` holds at once,
 #: ``n_alg S b (n + k)`` (inputs and pre-activations; 37,000 for a paper simulation, 80 MB at
 #: the limit). Pass ``max_batch`` to go beyond it.
@@ -192,66 +191,6 @@ def _filter_basis(filters: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return U[:, :p] * sv[:p], Vt[:p].reshape((p,) + filters.shape[1:])
 
 
-def _input_basis(spec: _GridSpec) -> np.ndarray | None:
-    """For Gaussian inputs, an orthonormal basis ``Q`` (``n x m``) of the span of every row of
-    every filter (and of the attack's ``direction``), when ``m < n``; else ``None``.
-
-    The net, both algorithms and the attack see an input :math:`x` only through
-    :math:`A_jx` (and :math:`c^\\top x`), and :math:`A_jx = A_jPx` for the orthogonal projection
-    :math:`P = QQ^\\top` onto that span. For :math:`x\\sim N(0,s^2I_n)`, :math:`Px = Qg` with
-    :math:`g\\sim N(0,s^2I_m)`, so drawing the ``m`` coordinates ``g`` instead of the ``n`` of
-    ``x`` leaves the law of every run unchanged (the experiments' filters: ``m = 2r``, half of
-    ``n = 100``).
-    """
-    if spec.dist != "normal":
-        return None
-    rows = spec.net.filters.reshape(-1, spec.net.n)
-    if spec.direction is not None:
-        rows = np.vstack([rows, spec.direction])
-    _, sv, Vt = np.linalg.svd(rows, full_matrices=False)
-    m = max(1, int(np.sum(sv > sv[0] * 1e-13)))
-    return Vt[:m].T.copy() if m < spec.net.n else None
-
-
-def _stream(spec: _GridSpec, m: int) -> Iterator[tuple[np.ndarray, ...]]:
-    """Random numbers chunk by chunk: input coordinates ``(c, S_x, b, m)`` (the inputs
-    themselves when ``m = n``, else coordinates in the basis of ``_input_basis``), attack
-    uniforms ``(c, S_x, b)`` in [0,1) and, for ``attack="uniform"`` only, magnitudes
-    ``(c, S_x, b)`` in [-1,1) (else ``None``). Both implementations of :func:`simulate_grid`
-    read this.
-
-    Uniforms and non-Gaussian inputs come from NumPy's ``Generator(SFC64(spec.seed))``. Gaussian
-    coordinates come from torch's CPU generator seeded with ``spec.seed`` (``torch.randn`` in
-    float32, a Box-Muller transform of 24-bit uniforms, so :math:`|g| < 5.8` and the law is the
-    normal one up to that resolution; about twice as fast as NumPy's float64 draws), converted
-    exactly to float64: all arithmetic on them is float64.
-
-    The chunk length depends only on the sizes (it bounds the memory of the batched simulator's
-    per-chunk arrays to a few million numbers), so both implementations see the same stream.
-    Every chunk is drawn whole (the last one is cut after drawing), so a shorter run reads a
-    prefix of a longer run's stream: its first iterations are the same.
-    """
-    rng, S_x, b = np.random.Generator(np.random.SFC64(spec.seed)), spec.S_x, spec.b
-    chunk = max(1, min(_CHUNK, 1_000_000 // (S_x * b * max(m, 2 * spec.net.r))))
-    shape = (chunk, S_x, b, m)
-    if spec.dist == "normal":
-        import torch  # only here: the rest of the simulator is NumPy
-
-        gen = torch.Generator().manual_seed(spec.seed)
-        draw32 = torch.empty(shape, dtype=torch.float32)
-    for start in range(0, spec.n_iter, chunk):
-        c = min(chunk, spec.n_iter - start)
-        if spec.dist == "normal":
-            X = torch.randn(shape, generator=gen, out=draw32).numpy().astype(np.float64)
-            if spec.dist_kw["scale"] != 1.0:
-                X *= spec.dist_kw["scale"]
-        else:
-            X = sample_inputs(spec.dist, shape, rng, **spec.dist_kw)
-        U = rng.random((chunk, S_x, b))
-        V = rng.uniform(-1.0, 1.0, (chunk, S_x, b)) if spec.attack == "uniform" else None
-        yield X[:c], U[:c], None if V is None else V[:c]
-
-
 def simulate_grid(
     net: DepthTwoNet,
     w_star,
@@ -287,7 +226,7 @@ def simulate_grid(
     :math:`f_{w_*}(x) + \\alpha\\xi` (:func:`attack_noise`). ``w0`` defaults to
     :math:`\\mathbf 1`, as in the reference experiments. Errors are recorded at iterations
     ``0, record_every, 2*record_every, ...`` and at ``n_iter``. Gaussian inputs are drawn in
-    the span that the filters read (``_input_basis``: the same law of every run, half the
+    the span that the filters read (``input_basis``: the same law of every run, half the
     random numbers for the experiments' filters).
 
     ``implementation="loop"`` runs the plain reference instead: one setting, one algorithm and
@@ -310,31 +249,48 @@ def simulate_grid(
     rec = spec.records
     errors = np.empty((len(spec.algorithms), spec.S, len(rec)))
     errors[..., 0] = np.linalg.norm(W - spec.w_star, axis=-1)
-    run = {"batched": _grid_batched, "loop": _grid_reference}
+    run = {"batched": _grid_batched, "loop": grid_reference}
     with np.errstate(over="ignore", invalid="ignore"):  # a diverging run just records inf/nan
         run[check_choice(implementation, "implementation", tuple(run))](spec, W, errors)
     return GridResult(errors, np.array(rec), spec.algorithms, spec.betas, spec.thetas, W)
 
 
-def _labels(spec: _GridSpec, FX, G: np.ndarray, U, V, B, Q, u_star=None) -> np.ndarray:
+def _labels(spec: _GridSpec, u_star: np.ndarray, G: np.ndarray, U, V, B, Q) -> np.ndarray:
     """Attacked labels ``(c, n_alg, S, b)`` (independent) or ``(c, 1, S, b)`` (shared stream) of
-    one chunk, from ``FX`` ``(c, n_alg, S, b, p, r)`` or ``(c, 1, 1, b, p, r)`` and the stream's
-    coordinates ``G``, uniforms ``U`` and magnitudes ``V`` (row ``a * S + s`` of the stream is
-    algorithm ``a`` in setting ``s``); ``u_star`` ``(c, n_alg, S, b, p)``, the truth's
-    :math:`w_*^\\top F_lx`, replaces ``FX`` when given."""
+    one chunk, from the truth's :math:`w_*^\\top F_lx`, ``u_star`` ``(c, n_alg or 1, S, b, p)``,
+    and the stream's coordinates ``G``, uniforms ``U`` and magnitudes ``V`` (row ``a * S + s``
+    of an independent stream is algorithm ``a`` in setting ``s``)."""
     n_alg, S, c = len(spec.algorithms), spec.S, G.shape[0]
     if spec.independent:
-        if u_star is None:
-            u_star = np.einsum("casbpr,sr->casbp", FX, spec.w_star)
         betas, thetas = np.tile(spec.betas, n_alg), np.tile(spec.thetas, n_alg)
     else:
-        u_star = np.einsum("cabpr,sr->casbp", FX[:, :, 0], spec.w_star)
         betas, thetas = spec.betas, spec.thetas
-    y_clean = (spec.net.q / spec.net.k) * relu(u_star @ B.T).sum(-1)  # (c, n_alg or 1, S, b)
+    pre = u_star.reshape(-1, B.shape[1]) @ B.T  # one 2-D product for the whole chunk
+    y_clean = (spec.net.q / spec.net.k) * relu(pre).sum(-1).reshape(u_star.shape[:-1])
     direction = spec.direction if Q is None or spec.direction is None else Q.T @ spec.direction
     noise = attack_noise(spec.attack, thetas[:, None], U < betas[:, None], uniforms=V, X=G,
                          direction=direction)  # (c, n_alg * S or S, b); fmt: skip
     return y_clean + noise.reshape(c, -1, S, spec.b)
+
+
+def _truth_map(V_star: np.ndarray):
+    """The map from an independent chunk's coordinates ``G`` ``(c, n_alg * S, b, m)`` to the
+    truth's :math:`w_*^\\top F_lx` ``(c, n_alg, S, b, p)``, for ``V_star`` ``(S, m, p)``
+    (setting ``s``'s truth).
+
+    One 2-D product against every distinct truth, then the (row, setting) diagonal: with one
+    truth for all settings (the experiments), a single product."""
+    S, m, p = V_star.shape
+    uniq, which = np.unique(V_star.reshape(S, -1), axis=0, return_inverse=True)
+    V_all = uniq.reshape(-1, m, p).transpose(1, 0, 2).reshape(m, -1)  # (m, n_truths * p)
+    pick = which.reshape(1, 1, S, 1, 1, 1)
+
+    def truth(G: np.ndarray) -> np.ndarray:
+        c, rows, b, _ = G.shape
+        u = (G.reshape(-1, m) @ V_all).reshape(c, rows // S, S, b, len(uniq), p)
+        return (u if len(uniq) == 1 else np.take_along_axis(u, pick, axis=4))[:, :, :, :, 0]
+
+    return truth
 
 
 def _grid_batched(spec: _GridSpec, W: np.ndarray, errors: np.ndarray) -> None:
@@ -345,69 +301,93 @@ def _grid_batched(spec: _GridSpec, W: np.ndarray, errors: np.ndarray) -> None:
     :math:`w^\\top A_jx = \\sum_l B_{jl}\\,w^\\top F_lx`, :math:`Mx = \\sum_l \\bar B_l F_lx`
     and an SGD step :math:`\\sum_{i,j} g_{ij}A_jx_i = \\sum_{i,l}(gB)_{il}F_lx_i`, with ``p``
     basis filters (``p = 2`` for the experiments' filters instead of ``k``). On a shared stream
-    the vectors :math:`F_lx` are formed once per chunk and read by every row; with independent
-    streams every row works in the stream's coordinates :math:`x = Qg` (``_input_basis``;
-    :math:`Q = I` without one): per iteration :math:`C_l^\\top w` with :math:`C_l = F_lQ`, then
-    :math:`w^\\top F_lx = g^\\top C_l^\\top w`, and the updates
-    :math:`MQ\\sum_i e_ig_i` (Tron) and :math:`\\sum_l C_l\\sum_i(gB)_{il}g_i` (SGD).
+    the vectors :math:`F_lx` are formed once per chunk and read by every row; independent
+    streams go to :func:`_grid_independent`.
     """
-    net, b, rec = spec.net, spec.b, spec.records
-    r, S, n_alg = net.r, spec.S, len(spec.algorithms)
+    net, b = spec.net, spec.b
+    r = net.r
     B, F = _filter_basis(net.filters)  # A_j = sum_l B[j, l] F_l, with few F_l
     p = F.shape[0]
-    Q = _input_basis(spec)
+    Q = input_basis(spec)
     C = F if Q is None else F @ Q  # (p, r, m): F_l x = C_l g
     m = C.shape[-1]
-    j_rec, t = 1, 0
-    if not spec.independent:  # one slice of inputs read by every row
-        FT = C.reshape(-1, m).T  # (m, p * r)
-        MX_of = (net.M if Q is None else net.M @ Q).T  # (m, r)
-        for G, U, V in _stream(spec, m):
-            c = G.shape[0]
-            FX = (G.reshape(-1, m) @ FT).reshape(c, 1, 1, b, p, r)
-            Y = _labels(spec, FX, G, U, V, B, Q)[:, 0]  # (c, S, b)
-            MX = (G.reshape(-1, m) @ MX_of).reshape(c, b, r)
-            t, j_rec = _advance_shared(spec, W, errors, FX[:, 0, 0], MX, Y, B, t, j_rec)
+    if spec.independent:
+        _grid_independent(spec, W, errors, B, C, Q)
         return
+    j_rec, t = 1, 0
+    FT = C.reshape(-1, m).T  # (m, p * r)
+    MX_of = (net.M if Q is None else net.M @ Q).T  # (m, r)
+    for G, U, V in stream(spec, m):
+        c = G.shape[0]
+        FX = (G.reshape(-1, m) @ FT).reshape(c, b, p, r)
+        u_star = np.einsum("cbpr,sr->csbp", FX, spec.w_star)[:, None]
+        Y = _labels(spec, u_star, G, U, V, B, Q)[:, 0]  # (c, S, b)
+        MX = (G.reshape(-1, m) @ MX_of).reshape(c, b, r)
+        t, j_rec = _advance_shared(spec, W, errors, FX, MX, Y, B, t, j_rec)
+
+
+def _grid_independent(spec: _GridSpec, W, errors, B: np.ndarray, C: np.ndarray, Q) -> None:
+    """:func:`_grid_batched` with independent streams: every row (algorithm ``a``, setting
+    ``s``: stream row ``a * S + s``) works in its stream's coordinates :math:`x = Qg`
+    (``input_basis``; :math:`Q = I` without one), with :math:`C_l = F_lQ`.
+
+    Per iteration, for all rows at once: :math:`C_l^\\top w`, then
+    :math:`w^\\top F_lx_i = g_i^\\top C_l^\\top w` and the pre-activations through ``B``. What
+    does not depend on ``w`` is formed once per chunk: the labels and the first-sample
+    variant's :math:`F_lx_1`. With residuals :math:`e_i`, the updates are
+    :math:`MQ\\sum_i e_ig_i` (Tron),
+    :math:`(\\sum_i e_i)\\sum_l(\\mathbb 1[w^\\top A_jx_1>0]_j B)_l\\,F_lx_1` (first-sample
+    variant) and :math:`\\sum_l C_l\\sum_i(gB)_{il}g_i` (SGD), times :math:`\\eta/b` and, for
+    both SGDs, :math:`q/k`.
+    """
+    net, b, S, n_alg = spec.net, spec.b, spec.S, len(spec.algorithms)
+    r, p, m, k = net.r, C.shape[0], C.shape[-1], net.k
+    rows = n_alg * S
     # Constants folded in (q > 0, so relu(f B h) = f relu(B h) and the signs are unchanged):
     f_scale, eta_b = net.q / net.k, spec.eta / b
-    ones_k = np.ones(net.k)
-    # w -> f_scale * (A_j Q)^T w for every filter j, as one (r, m * k) matrix
-    CwK = (f_scale * np.einsum("jl,lrm->rmj", B, C)).reshape(r, m * net.k)
-    Cw = C.transpose(1, 0, 2).reshape(r, p * m)  # w -> (C_l^T w)_l, flattened
-    CwT = eta_b * f_scale * np.ascontiguousarray(Cw.T)  # (p * m, r), SGD's step folded in
+    Z_of = C.transpose(1, 2, 0).reshape(r, m * p)  # w -> (C_l^T w) as an (m, p) block
+    BkT = f_scale * B.T  # (p, k): basis pre-activations -> f_scale * w^T A_j x
+    CwT = eta_b * f_scale * C.transpose(1, 0, 2).reshape(r, p * m).T  # (p * m, r): SGD's step
     MQT = eta_b * (net.M if Q is None else net.M @ Q).T  # (m, r), Tron's step folded in
-    V_star = np.einsum("lrm,sr->sml", C, spec.w_star)  # (S, m, p): g -> w_*^T F_l x
-    algs = tuple(enumerate(spec.algorithms))
-    first = [a for a, alg in algs if alg == "sgd_first_sample"]
-    Wf = W.reshape(n_alg * S, r)  # a view: rows a * S + s
-    for G, U, V in _stream(spec, m):
+    C0 = (eta_b * f_scale) * C.transpose(2, 0, 1).reshape(m, p * r)  # g -> (F_l x)_l, step in
+    truth = _truth_map(np.einsum("lrm,sr->sml", C, spec.w_star))  # g -> w_*^T F_l x
+    ones_b, ones_k = np.ones(b), np.ones(k)  # sums as products: no Python-level sum wrapper
+    algs = [(a, alg, slice(a * S, (a + 1) * S)) for a, alg in enumerate(spec.algorithms)]
+    Wf = W.reshape(rows, r)  # a view: rows a * S + s
+    rec = np.array(spec.records)
+    j_rec, t = 1, 0
+    for G, U, V in stream(spec, m):
         c = G.shape[0]
-        Gr = G.reshape(c, n_alg, S, b, m)
-        Y = _labels(spec, None, G, U, V, B, Q, u_star=np.matmul(Gr, V_star))  # (c, n_alg, S, b)
-        # the first sample's F_l x, all the first-sample variant reads of a batch
-        FX0 = {a: (eta_b * f_scale) * np.einsum("csm,lrm->cslr", Gr[:, a, :, 0], C) for a in first}
-        W_hist = np.empty((c,) + W.shape)
+        Y = _labels(spec, truth(G), G, U, V, B, Q).reshape(c, rows, b)
+        # the first sample's F_l x: all that the first-sample variant reads of a batch
+        FX0 = {a: (G[:, sl, 0].reshape(-1, m) @ C0).reshape(c, S, p, r) for a, alg, sl in algs
+               if alg == "sgd_first_sample"}  # fmt: skip
+        j_end = int(np.searchsorted(rec, t + c, side="right"))
+        slots = [-1] * c
+        for j in range(j_rec, j_end):
+            slots[rec[j] - t - 1] = j - j_rec
+        W_hist = np.empty((j_end - j_rec,) + W.shape)
         for ci in range(c):
-            Gt = Gr[ci]  # (n_alg, S, b, m)
-            Vw = (Wf @ CwK).reshape(n_alg * S, m, net.k)
-            h = np.matmul(G[ci], Vw).reshape(n_alg, S, b, net.k)  # f_scale * w^T A_j x_i
-            res = Y[ci] - relu(h) @ ones_k  # (n_alg, S, b)
-            for a, alg in algs:
+            Gi = G[ci]  # (rows, b, m)
+            u = np.matmul(Gi, (Wf @ Z_of).reshape(rows, m, p))  # (rows, b, p): w^T F_l x_i
+            h = (u.reshape(-1, p) @ BkT).reshape(rows, b, k)  # f_scale * w^T A_j x_i
+            res = Y[ci] - relu(h) @ ones_k  # (rows, b)
+            for a, alg, sl in algs:
                 if alg == "tron":
-                    W[a] += np.matmul(res[a][:, None], Gt[a])[:, 0] @ MQT
-                elif alg == "sgd":
-                    P = np.matmul((((h[a] > 0) @ B) * res[a][..., None]).transpose(0, 2, 1), Gt[a])
-                    W[a] += P.reshape(S, p * m) @ CwT  # P: (S, p, m)
-                else:  # the public code: derivative of sample 1 used for every sample
-                    coef = ((h[a, :, 0] > 0) @ B) * res[a].sum(-1)[:, None]  # (S, p)
+                    W[a] += np.matmul(res[sl, None], Gi[sl])[:, 0] @ MQT
+                elif alg == "sgd_first_sample":  # the public code: sample 1's derivative
+                    coef = ((h[sl, 0] > 0) @ B) * (res[sl] @ ones_b)[:, None]  # (S, p)
                     W[a] += np.matmul(coef[:, None], FX0[a][ci])[:, 0]
-            W_hist[ci] = W
-        rows = [j for j in range(j_rec, len(rec)) if rec[j] <= t + c]
-        if rows:
-            at = np.array([rec[j] - t - 1 for j in rows])
-            errors[..., rows] = np.moveaxis(np.linalg.norm(W_hist[at] - spec.w_star, axis=-1), 0, -1)
-            j_rec += len(rows)
+                else:
+                    P = np.matmul((((h[sl] > 0) @ B) * res[sl, :, None]).transpose(0, 2, 1),
+                                  Gi[sl])  # (S, p, m); fmt: skip
+                    W[a] += P.reshape(S, p * m) @ CwT
+            if slots[ci] >= 0:
+                W_hist[slots[ci]] = W
+        if j_end > j_rec:
+            errors[..., j_rec:j_end] = np.moveaxis(
+                np.linalg.norm(W_hist - spec.w_star, axis=-1), 0, -1)  # fmt: skip
+            j_rec = j_end
         t += c
 
 
@@ -436,65 +416,3 @@ def _advance_shared(spec, W, errors, FX, MX, Y, B, t: int, j_rec: int) -> tuple[
             errors[..., j_rec] = np.linalg.norm(W - spec.w_star, axis=-1)
             j_rec += 1
     return t, j_rec
-
-
-def _ref_net(filters: np.ndarray, q: float, data: np.ndarray, weight: np.ndarray) -> np.ndarray:
-    """Net output written like the public reference code: a Python loop over the filters."""
-    total = 0.0
-    for A in filters:
-        pre = weight @ (A @ data.T)
-        total = total + (pre > 0) * pre
-    return q * total / len(filters)
-
-
-def _ref_net_der(filters: np.ndarray, q: float, data: np.ndarray, weight: np.ndarray) -> np.ndarray:
-    """Per-sample derivatives as columns (r, b), a loop over the filters like the reference code."""
-    total = 0.0
-    for A in filters:
-        AX = A @ data.T
-        total = total + AX @ np.diag((weight @ AX > 0).astype(float))
-    return q * total / len(filters)
-
-
-def _grid_reference(spec: _GridSpec, W: np.ndarray, errors: np.ndarray) -> None:
-    """The reference loop of :func:`simulate_grid` (``implementation="loop"``): one setting, one
-    algorithm, one sample at a time, written like the public Neuro-Tron code (loops over the
-    filters and over the samples of the batch), reading the same random numbers (inputs
-    :math:`x = Qg` from the coordinates ``g`` where ``_input_basis`` gives a basis)."""
-    net, b, w_star, rec = spec.net, spec.b, spec.w_star, spec.records
-    A, q, M = net.filters, net.q, net.M
-    Q = _input_basis(spec)
-    m = net.n if Q is None else Q.shape[1]
-    for s in range(spec.S):
-        for a, alg in enumerate(spec.algorithms):
-            sx = a * spec.S + s if spec.independent else 0
-            w = spec.w0[s].copy()
-            errors[a, s, 0] = np.linalg.norm(w - w_star[s])
-            t, j_rec = 0, 1
-            for X, U, V in _stream(spec, m):
-                for ci in range(X.shape[0]):
-                    data = X[ci, sx] if Q is None else X[ci, sx] @ Q.T
-                    y = _ref_net(A, q, data, w_star[s])
-                    mask = U[ci, sx] < spec.betas[s]
-                    y = y + attack_noise(
-                        spec.attack, spec.thetas[s], mask,
-                        uniforms=None if V is None else V[ci, sx], X=data, direction=spec.direction,
-                    )  # fmt: skip
-                    y_now = _ref_net(A, q, data, w)
-                    total = np.zeros(net.r)
-                    if alg == "tron":
-                        acc = np.zeros(net.n)
-                        for i in range(b):
-                            acc += (y[i] - y_now[i]) * data[i]
-                        total = M @ acc
-                    else:
-                        der = _ref_net_der(A, q, data, w)
-                        for i in range(b):
-                            col = 0 if alg == "sgd_first_sample" else i
-                            total += (y[i] - y_now[i]) * der[:, col]
-                    w = w + spec.eta * total / b
-                    t += 1
-                    if j_rec < len(rec) and t == rec[j_rec]:
-                        errors[a, s, j_rec] = np.linalg.norm(w - w_star[s])
-                        j_rec += 1
-            W[a, s] = w
