@@ -75,3 +75,32 @@ def test_independent_streams_with_a_truth_per_setting():
     np.testing.assert_allclose(fast.w_final, slow.w_final, rtol=1e-9)
     # settings 0 and 2 share a truth, not data: their runs differ
     assert not np.allclose(fast.errors[:, 0], fast.errors[:, 2])
+
+
+def test_reduced_gaussian_inputs_have_the_law_the_filters_see():
+    """Gaussian inputs drawn in the filters' span (x = Q g, g from the stream): what the net reads
+    of them, A_j x and M x, has the law of A_j x and M x for x ~ N(0, s^2 I_n). After whitening
+    by s^2 A A^T the covariance is I within 5 standard errors per entry and a random projection is
+    N(0, 1) by Kolmogorov-Smirnov (a stream that drops ``scale``, a basis missing a direction the
+    filters read or non-unit draws fail)."""
+    from dlmath.relu_gate._simulate import _grid_spec
+    from dlmath.relu_gate._stream import input_basis, stream
+
+    net = rg.make_depth2_net(30, 4, 4, np.random.default_rng(5))
+    spec = _grid_spec(net, np.ones(4), n_iter=2000, b=8, eta=1e-3, betas=0.0, thetas=0.0,
+                      algorithms="tron", attack="alternating", dist="normal",
+                      dist_kw=dict(scale=3.0, df=4.0, shift=1.0), w0=None, direction=None,
+                      independent=False, record_every=100, seed=21)  # fmt: skip
+    Q = input_basis(spec)
+    assert Q is not None and Q.shape == (30, 8)
+    G = np.concatenate([X for X, _, _ in stream(spec, Q.shape[1])]).reshape(-1, 8)
+    n_samples = G.shape[0]
+    assert n_samples == 2000 * 8
+    for A in (net.filters[0], net.filters[-1], net.M):
+        L = np.linalg.cholesky(9.0 * A @ A.T)  # the covariance of A x, x ~ N(0, 9 I_30)
+        Y = np.linalg.solve(L, A @ Q @ G.T).T  # whitened: N(0, I_4) if the law is right
+        cov = Y.T @ Y / n_samples
+        se = np.sqrt((1 + np.eye(4)) / n_samples)
+        assert np.all(np.abs(cov - np.eye(4)) < 5 * se), cov.round(3)
+        u = np.random.default_rng(1).standard_normal(4)
+        assert stats.kstest(Y @ u / np.linalg.norm(u), "norm").pvalue > 1e-3
