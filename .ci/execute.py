@@ -4,7 +4,8 @@ Jupyter Book 1 executes notebooks one after another; jupyter-cache's ``local-par
 runs one kernel per core. The build (``execute_notebooks: cache``) then finds every notebook in
 the cache and executes nothing. myst-nb keys the cache on code cells only, so this script clears
 the cache whenever the fingerprint of what else determines the outputs changes: the ``dlmath``
-sources, ``requirements.txt`` and ``DLMATH_SCALE``.
+sources, the committed results that notebooks read (``chapters/*/results/``),
+``requirements.txt`` and ``DLMATH_SCALE``.
 
 Usage (from the repository root; the Makefile's ``execute`` target does this):
     DLMATH_SCALE=default python .ci/execute.py [--force]
@@ -30,7 +31,8 @@ from toc import ROOT, toc_notebooks
 def fingerprint() -> str:
     """Hash of everything besides code cells that decides a notebook's outputs."""
     h = hashlib.sha256()
-    for p in sorted((ROOT / "dlmath").rglob("*.py")):
+    results = (p for p in ROOT.glob("chapters/*/results/**/*") if p.is_file())
+    for p in sorted([*(ROOT / "dlmath").rglob("*.py"), *results]):
         h.update(str(p.relative_to(ROOT)).encode())
         h.update(p.read_bytes())
     h.update((ROOT / "requirements.txt").read_bytes())
