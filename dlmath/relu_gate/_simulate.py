@@ -248,10 +248,11 @@ def simulate_grid(
     W = np.repeat(spec.w0[None], len(spec.algorithms), axis=0).copy()  # (n_alg, S, r)
     rec = spec.records
     errors = np.empty((len(spec.algorithms), spec.S, len(rec)))
-    errors[..., 0] = np.linalg.norm(W - spec.w_star, axis=-1)
     run = {"batched": _grid_batched, "loop": grid_reference}
+    implementation = check_choice(implementation, "implementation", tuple(run))
     with np.errstate(over="ignore", invalid="ignore"):  # a diverging run just records inf/nan
-        run[check_choice(implementation, "implementation", tuple(run))](spec, W, errors)
+        errors[..., 0] = np.linalg.norm(W - spec.w_star, axis=-1)  # w0 may already be huge
+        run[implementation](spec, W, errors)
     return GridResult(errors, np.array(rec), spec.algorithms, spec.betas, spec.thetas, W)
 
 
