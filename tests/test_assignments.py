@@ -58,6 +58,11 @@ def test_question_names_unique_book_wide():
     assert len(names) == len(set(names)), f"duplicate question names: {sorted(names)}"
 
 
+# A kernel that cannot start: jupyter_client picks free TCP ports before the kernel binds
+# them, and a parallel process may take one in between. Only these are retried, once.
+_KERNEL_START = ("Kernel didn't respond", "Kernel died before replying")
+
+
 def _grade(nb_path: Path, zip_path: Path, *, debug: bool = False):
     import otter.api
 
@@ -66,7 +71,13 @@ def _grade(nb_path: Path, zip_path: Path, *, debug: bool = False):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return otter.api.grade_submission(str(nb_path), str(zip_path), quiet=True, debug=debug)
+            for attempt in (1, 2):
+                try:
+                    return otter.api.grade_submission(str(nb_path), str(zip_path), quiet=True,
+                                                      debug=debug)  # fmt: skip
+                except RuntimeError as err:
+                    if attempt == 2 or not str(err).startswith(_KERNEL_START):
+                        raise
     finally:
         os.chdir(cwd)
 
